@@ -1,0 +1,54 @@
+r"""What a derivation hands on: its chains of equalities and its kernel forms.
+
+A ``Chain`` is a sequence of expressions for one quantity (``\partial L/\partial W``, say),
+each equal to the one before for the ``reason`` it gives, possibly under a stated
+assumption (``given``: a substitution such as :math:`\sum_j t_j = 1`).
+
+An ``ArrayForm`` is what ``numeric`` lambdifies: an expression over whole arrays
+(``Symbol`` per array, ``MatrixSymbol`` for the dense layer, the reductions of
+``symbolic.arrays``), with the order of its arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Step:
+    expr: sp.Basic
+    reason: str
+    given: dict = field(default_factory=dict)  # a substitution assumed by this step
+
+
+@dataclass(frozen=True)
+class Chain:
+    """``quantity = steps[0].expr = steps[1].expr = ...``, each step proven."""
+
+    quantity: sp.Basic  # what the chain is about, e.g. Derivative(y, x), for display
+    steps: tuple[Step, ...]
+
+    @property
+    def result(self) -> sp.Basic:
+        return self.steps[-1].expr
+
+
+@dataclass(frozen=True)
+class ArrayForm:
+    """``expr`` over whole arrays, a function of ``args`` (in that order)."""
+
+    args: tuple[sp.Basic, ...]
+    expr: sp.Basic | tuple[sp.Basic, ...]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A derivation's outcome: its chains, its assumptions, its two kernel forms."""
+
+    name: str
+    chains: tuple[Chain, ...]
+    forward: ArrayForm
+    backward: ArrayForm
+    assumptions: tuple[str, ...] = ()

@@ -1,0 +1,42 @@
+r"""One entry point from an op's name to its derivation: ``derived(name)``.
+
+Each kind of entry in the op table has its derivation module; this module only
+dispatches, and caches, so that a process derives each op once.
+
+>>> derived("relu").backward.expr
+g*Heaviside(x, 0)
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from symbolic.derived import Derived
+from symbolic.ops import Affine, Composed, Elementwise, Loss, Rowwise, op
+
+
+@cache
+def derived(name: str) -> Derived:
+    """The derivation of op ``name``: its chains and its kernel forms."""
+    entry = op(name)
+    if isinstance(entry, Elementwise):
+        from symbolic.elementwise import derive_elementwise
+
+        return derive_elementwise(entry)
+    if isinstance(entry, Rowwise):
+        from symbolic.vector import derive_rowwise
+
+        return derive_rowwise(entry)
+    if isinstance(entry, Loss):
+        from symbolic.vector import derive_loss
+
+        return derive_loss(entry)
+    if isinstance(entry, Composed):
+        from symbolic.vector import derive_composed
+
+        return derive_composed(entry)
+    if isinstance(entry, Affine):
+        from symbolic.matrix import derive_dense
+
+        return derive_dense()
+    raise TypeError(f"op {name!r} is a {type(entry).__name__}, which has no derivation")
