@@ -1,0 +1,105 @@
+"""Layers on one protocol, every gradient from a generated kernel.
+
+Contract (the seed's names): ``forward(inputs)`` sets and returns ``.output``;
+``backward(dvalues)`` sets and returns ``.dinputs``, and ``.dweights`` /
+``.dbiases`` on layers that have ``weights`` / ``biases``. Shapes are
+``(batch, features)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numeric.kernels import kernels
+from numeric.validate import as_batch
+
+# Initialisation scale by the activation that follows (Glorot & Bengio 2010; He et al. 2015).
+INIT_FOR_ACTIVATION = {"relu": "he"}
+
+
+def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+class Dense:
+    """``output = inputs @ weights + biases``; inputs: (batch, n_inputs)."""
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_neurons: int,
+        init: str = "glorot",
+        rng: np.random.Generator | int | None = None,
+        dtype: type = np.float64,
+    ) -> None:
+        self.n_inputs, self.n_neurons, self.init = int(n_inputs), int(n_neurons), init
+        self.rng = _generator(rng)
+        self.initialize(init, dtype)
+        self._forward, self._backward = kernels("dense")
+
+    def initialize(self, init: str, dtype: type | None = None) -> None:
+        """Draw the weights: "glorot" (normal, variance 2/(in+out)) or "he" (2/in)."""
+        variance = {"glorot": 2 / (self.n_inputs + self.n_neurons), "he": 2 / self.n_inputs}
+        if init not in variance:
+            raise ValueError(f"init must be 'glorot' or 'he', got {init!r}")
+        dtype = dtype or self.weights.dtype
+        shape = (self.n_inputs, self.n_neurons)
+        self.weights = (self.rng.standard_normal(shape) * np.sqrt(variance[init])).astype(dtype)
+        self.biases = np.zeros((1, self.n_neurons), dtype=dtype)
+        self.init = init
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        inputs = as_batch(inputs, f"inputs of {self!r}", self.n_inputs)
+        if inputs.dtype != self.weights.dtype:
+            raise TypeError(
+                f"{self!r} holds {self.weights.dtype} weights but got {inputs.dtype} inputs; "
+                f"convert the data (X.astype(np.{self.weights.dtype})) or the model (.astype)"
+            )
+        self.inputs = inputs
+        self.output = self._forward(inputs, self.weights, self.biases)
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        self.dinputs, self.dweights, self.dbiases = self._backward(
+            self.inputs, self.weights, dvalues
+        )
+        return self.dinputs
+
+    def astype(self, dtype: type) -> Dense:
+        self.weights, self.biases = self.weights.astype(dtype), self.biases.astype(dtype)
+        return self
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_inputs}, {self.n_neurons})"
+
+
+class Activation:
+    """An activation from the op table by name; elementwise or row-wise (softmax)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._forward, self._backward = kernels(name)
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        self.inputs = as_batch(inputs, f"inputs of {self!r}")
+        self.output = self._forward(self.inputs)
+        return self.output
+
+    def backward(self, dvalues: np.ndarray) -> np.ndarray:
+        self.dinputs = self._backward(self.inputs, self.output, dvalues)
+        return self.dinputs
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
+def ReLU() -> Activation:  # noqa: N802 - a layer constructor, named like a class
+    return Activation("relu")
+
+
+def Sigmoid() -> Activation:  # noqa: N802
+    return Activation("sigmoid")
+
+
+def Softmax() -> Activation:  # noqa: N802
+    return Activation("softmax")
