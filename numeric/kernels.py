@@ -43,11 +43,15 @@ class KernelPrinter(NumPyPrinter):
     def _print_Min(self, expr: Any) -> str:
         return self._minmax("numpy.minimum", expr.args)
 
+    def _reduce_rows(self, function: str, expr: Any) -> str:
+        operand = self._print(expr.args[0])
+        return f"{self._module_format(function)}({operand}, axis=-1, keepdims=True)"
+
     def _print_RowSum(self, expr: Any) -> str:
-        return f"{self._module_format('numpy.sum')}({self._print(expr.args[0])}, axis=-1, keepdims=True)"
+        return self._reduce_rows("numpy.sum", expr)
 
     def _print_RowMax(self, expr: Any) -> str:
-        return f"{self._module_format('numpy.max')}({self._print(expr.args[0])}, axis=-1, keepdims=True)"
+        return self._reduce_rows("numpy.max", expr)
 
     def _print_MatMul(self, expr: Any) -> str:
         from sympy import MatMul, OneMatrix

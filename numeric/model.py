@@ -153,4 +153,3 @@ def accuracy(predictions: np.ndarray, y: object) -> float:
         predicted = np.argmax(predictions, axis=1)
         truth = np.argmax(y, axis=1) if y.ndim == 2 else y
     return float(np.mean(predicted == truth))
-

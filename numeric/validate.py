@@ -31,9 +31,7 @@ def as_batch(inputs: object, what: str = "inputs", width: int | None = None) -> 
             f"{what} must be a 2-D batch (samples, features), got shape {array.shape}{hint}"
         )
     if width is not None and array.shape[1] != width:
-        raise ValueError(
-            f"{what} must have {width} features per sample, got shape {array.shape}"
-        )
+        raise ValueError(f"{what} must have {width} features per sample, got shape {array.shape}")
     return array
 
 

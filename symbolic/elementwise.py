@@ -44,9 +44,7 @@ def through_output(f: sp.Expr, derivative: sp.Expr) -> sp.Expr | None:
         candidates += [derivative.subs(x, inverse) for inverse in sp.solve(sp.Eq(y, f), x)]
     for candidate in candidates:
         candidate = sp.simplify(candidate)
-        if x not in candidate.free_symbols and sp.count_ops(candidate) <= sp.count_ops(
-            derivative
-        ):
+        if x not in candidate.free_symbols and sp.count_ops(candidate) <= sp.count_ops(derivative):
             return candidate
     return None
 

@@ -208,7 +208,7 @@ def derive_composed(entry: Composed) -> Derived:
             gradient,
         ),
         forward=ArrayForm((zs, ts, B, N), forward),
-        backward=ArrayForm((zs, ss, ts, B, N), to_arrays((closed / B))),
+        backward=ArrayForm((zs, ss, ts, B, N), to_arrays(closed / B)),
         assumptions=(IN_RANGE, SUM_T_IS_ONE),
     )
 
@@ -221,4 +221,3 @@ def _prove_from_logits(plain: sp.Expr, from_logits: sp.Expr) -> None:
         a = sp.expand_log(plain.subs(N, n).doit().subs(last), force=True)
         b = from_logits.subs(N, n).doit().subs(last)
         prove_equal(a, b)
-

@@ -1,0 +1,65 @@
+"""Independent references for every op of the table.
+
+The reference forward is the op's *definition* from the table (not the stable
+form the kernels evaluate), lambdified onto ``autograd.numpy``; HIPS autograd then
+differentiates it with no help from SymPy. Finite differences use the generated
+forward kernel itself.
+"""
+
+from __future__ import annotations
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+from sympy import lambdify
+
+from numeric.kernels import KernelPrinter
+from symbolic.arrays import array_symbol, to_arrays
+from symbolic.ops import OPS, Affine, B, Composed, Elementwise, Loss, N, Rowwise, p, t, x, z
+
+
+def _on_autograd(args, expr):
+    return lambdify(args, expr, modules=[{"numpy": anp}, anp], printer=KernelPrinter)
+
+
+def reference(name: str):
+    """``(f, kind)``: the definition as an autograd-differentiable function."""
+    entry = OPS[name]
+    if isinstance(entry, Elementwise):
+        return _on_autograd([x], entry.expr.subs(entry.params))
+    if isinstance(entry, Rowwise):
+        return _on_autograd([array_symbol(z)], to_arrays(entry.expr))
+    if isinstance(entry, Loss):
+        ps = array_symbol(p)
+        per_sample = _on_autograd([ps, array_symbol(t), N], to_arrays(entry.expr / entry.per))
+        return lambda pred, target: anp.mean(per_sample(pred, target, pred.shape[1]))
+    if isinstance(entry, Composed):
+        activation, loss = reference(entry.activation), reference(entry.loss)
+        return lambda logits, target: loss(activation(logits), target)
+    if isinstance(entry, Affine):
+        return lambda X, W, b: anp.dot(X, W) + b
+    raise TypeError(name)
+
+
+def vjp(f, argnum: int, args: tuple, cotangent) -> np.ndarray:
+    """``cotangent . d f(args) / d args[argnum]`` by autograd."""
+    return autograd.grad(lambda *a: anp.sum(f(*a) * cotangent), argnum)(*args)
+
+
+def finite_difference(f, args: tuple, argnum: int, cotangent, step: float) -> np.ndarray:
+    """Central differences of ``sum(cotangent * f(args))`` w.r.t. ``args[argnum]`` (float64)."""
+    args = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in args]
+    target = args[argnum]
+    grad = np.zeros_like(target)
+    for index in np.ndindex(target.shape):
+        saved = target[index]
+        target[index] = saved + step
+        up = np.sum(cotangent * f(*args))
+        target[index] = saved - step
+        down = np.sum(cotangent * f(*args))
+        target[index] = saved
+        grad[index] = (up - down) / (2 * step)
+    return grad
+
+
+__all__ = ["B", "finite_difference", "reference", "vjp"]

@@ -1,0 +1,10 @@
+"""Tolerances of the test suite, declared once, by dtype."""
+
+import numpy as np
+
+# Kernels against autograd (same formula, other code path): near machine precision.
+RTOL = {np.float64: 1e-9, np.float32: 2e-5}
+ATOL = {np.float64: 1e-12, np.float32: 1e-6}
+# Central finite differences in float64: step, and the relative error they must reach.
+FD_STEP = 1e-6
+FD_RTOL = 1e-6
