@@ -89,12 +89,19 @@ def generate(name: str, role: str, args: tuple, expr: Any) -> Kernel:
     return Kernel(name, role, tuple(map(str, args)), expr, inspect.getsource(fn), fn)
 
 
-@cache
 def kernels(name: str) -> tuple[Kernel, Kernel]:
     """The (forward, backward) kernels of op ``name``, built on first use."""
-    from symbolic import derived
+    from symbolic import op
 
-    derivation = derived(name)
+    return kernels_for(op(name))
+
+
+@cache  # keyed by the table entry, so an op redefined under the same name is built anew
+def kernels_for(entry: Any) -> tuple[Kernel, Kernel]:
+    """The (forward, backward) kernels of a table entry."""
+    from symbolic.forms import derive_entry
+
+    name, derivation = entry.name, derive_entry(entry)
     return (
         generate(name, "forward", derivation.forward.args, derivation.forward.expr),
         generate(name, "backward", derivation.backward.args, derivation.backward.expr),

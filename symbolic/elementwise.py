@@ -53,7 +53,7 @@ def derive_elementwise(entry: Elementwise) -> Derived:
     """Derive ``entry``'s gradient and the forward and backward kernel forms."""
     from symbolic.stable import stabilise
 
-    f = entry.expr.subs(entry.params)
+    f = entry.expr.subs(dict(entry.params))
     raw = sp.diff(f, x)
     steps = [Step(raw, "SymPy diff")]
     derivative = fix_heaviside(raw, entry.h0)

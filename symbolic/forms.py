@@ -15,10 +15,15 @@ from symbolic.derived import Derived
 from symbolic.ops import Affine, Composed, Elementwise, Loss, Rowwise, op
 
 
-@cache
 def derived(name: str) -> Derived:
     """The derivation of op ``name``: its chains and its kernel forms."""
-    entry = op(name)
+    return derive_entry(op(name))
+
+
+@cache  # keyed by the entry itself, so an op redefined under the same name is derived anew
+def derive_entry(entry: object) -> Derived:
+    """The derivation of a table entry."""
+    name = entry.name
     if isinstance(entry, Elementwise):
         from symbolic.elementwise import derive_elementwise
 

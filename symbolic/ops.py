@@ -23,7 +23,7 @@ Conventions, set here and nowhere else:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -47,7 +47,7 @@ class Elementwise:
     expr: sp.Expr
     doc: str
     h0: sp.Rational = sp.S.Zero  # the value of Heaviside(0) in the derivative
-    params: dict[str, float] = field(default_factory=dict)
+    params: tuple[tuple[sp.Symbol, float], ...] = ()  # (symbol, default value) pairs
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def reference(name: str):
     """``(f, kind)``: the definition as an autograd-differentiable function."""
     entry = OPS[name]
     if isinstance(entry, Elementwise):
-        return _on_autograd([x], entry.expr.subs(entry.params))
+        return _on_autograd([x], entry.expr.subs(dict(entry.params)))
     if isinstance(entry, Rowwise):
         return _on_autograd([array_symbol(z)], to_arrays(entry.expr))
     if isinstance(entry, Loss):
