@@ -6,7 +6,13 @@ Importing ``numeric`` builds nothing: each kernel is generated when a layer firs
 
 from numeric.kernels import Kernel, kernels
 from numeric.layers import Activation, Dense, ReLU, Sigmoid, Softmax
-from numeric.losses import BinaryCrossEntropy, CategoricalCrossEntropy, Loss, SoftmaxCrossEntropy
+from numeric.losses import (
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    Loss,
+    MeanSquaredError,
+    SoftmaxCrossEntropy,
+)
 from numeric.model import Model, accuracy
 from numeric.optimizers import SGD, Adam
 
@@ -18,6 +24,7 @@ __all__ = [
     "Dense",
     "Kernel",
     "Loss",
+    "MeanSquaredError",
     "Model",
     "ReLU",
     "SGD",

@@ -63,6 +63,15 @@ class BinaryCrossEntropy(Loss):
         super().__init__("binary_cross_entropy")
 
 
+class MeanSquaredError(Loss):
+    """Mean squared error of real-valued predictions, mean over outputs."""
+
+    one_hot = False
+
+    def __init__(self) -> None:
+        super().__init__("mean_squared_error")
+
+
 class SoftmaxCrossEntropy(Loss):
     """Cross-entropy of the softmax of logits, computed from the logits (never log 0).
 

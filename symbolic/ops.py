@@ -131,6 +131,13 @@ OPS: dict[str, Op] = {
             clip=True,
             targets="binary",
         ),
+        Loss(
+            "mean_squared_error",
+            sp.Sum((p[j] - t[j]) ** 2, (j, 0, N - 1)),
+            "Mean squared error, averaged over the N outputs.",
+            per=N,
+            targets="real",
+        ),
         # ----- composed -----
         Composed(
             "softmax_cross_entropy",
