@@ -13,7 +13,15 @@ def kernels_main(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m numeric kernels")
     parser.add_argument("name", nargs="?", help="an op of the table (default: all)")
+    parser.add_argument(
+        "--clear-cache", action="store_true", help="empty the on-disk cache of kernel source"
+    )
     args = parser.parse_args(argv)
+    if args.clear_cache:
+        from numeric import kernel_cache
+
+        print(f"removed {kernel_cache.clear()} cached kernels from {kernel_cache.directory()}")
+        return 0
     names = [args.name] if args.name else sorted(OPS)
     for name in names:
         if name not in OPS:

@@ -1,5 +1,8 @@
 """The one bridge from derivations to NumPy: ``lambdify`` with a printer of our own.
 
+SymPy is imported only when a kernel has to be built (``numeric/printer.py`` holds
+the printer); a warm on-disk cache (``numeric/kernel_cache.py``) skips it.
+
 ``kernels(name)`` returns the forward and backward kernels of an op, generated
 once per process from ``symbolic.derived(name)``. Nothing here knows a
 derivative: the printer only says how SymPy nodes become NumPy calls.
@@ -9,73 +12,26 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-
-from sympy.printing.numpy import NumPyPrinter
-
-
-class KernelPrinter(NumPyPrinter):
-    """NumPy printing that is fast and keeps the input's dtype.
-
-    SymPy prints ``Heaviside(x, 0)`` as a three-way ``select`` with a float64
-    ``1/2``: 20-30x slower than a mask and an upcast of float32 to float64.
-    """
-
-    def _print_Heaviside(self, expr: Any) -> str:
-        arg, at_zero = expr.args
-        compare = {0: "numpy.greater", 1: "numpy.greater_equal"}.get(at_zero)
-        if compare is None:
-            return super()._print_Heaviside(expr)
-        return f"{self._module_format(compare)}({self._print(arg)}, 0)"
-
-    def _minmax(self, function: str, args: Any) -> str:
-        first, *rest = args
-        printed = self._print(first)
-        for arg in rest:  # a nested binary call, not functools.reduce over a list
-            printed = f"{self._module_format(function)}({printed}, {self._print(arg)})"
-        return printed
-
-    def _print_Max(self, expr: Any) -> str:
-        return self._minmax("numpy.maximum", expr.args)
-
-    def _print_Min(self, expr: Any) -> str:
-        return self._minmax("numpy.minimum", expr.args)
-
-    def _reduce_rows(self, function: str, expr: Any) -> str:
-        operand = self._print(expr.args[0])
-        return f"{self._module_format(function)}({operand}, axis=-1, keepdims=True)"
-
-    def _print_RowSum(self, expr: Any) -> str:
-        return self._reduce_rows("numpy.sum", expr)
-
-    def _print_RowMax(self, expr: Any) -> str:
-        return self._reduce_rows("numpy.max", expr)
-
-    def _print_MatMul(self, expr: Any) -> str:
-        from sympy import MatMul, OneMatrix
-
-        first, *rest = expr.args
-        if isinstance(first, OneMatrix) and rest:
-            operand = self._print(MatMul(*rest) if len(rest) > 1 else rest[0])
-            if first.shape[1] == 1:  # a column of ones times a row: NumPy broadcasts it
-                return operand
-            if first.shape[0] == 1:  # a row of ones times a matrix: its column sums
-                return f"{self._module_format('numpy.sum')}({operand}, axis=0, keepdims=True)"
-        return super()._print_MatMul(expr)
 
 
 @dataclass(frozen=True)
 class Kernel:
-    """A lambdify-generated function, with the expression and source it came from."""
+    """A lambdify-generated function, with the expression and source it came from.
+
+    ``parts`` holds one kernel per component when the function returns a tuple (the
+    dense layer's three gradients), so a caller can skip one it does not need.
+    """
 
     name: str
     role: str  # "forward" or "backward"
     args: tuple[str, ...]
-    expr: Any
+    expr: str  # the SymPy expression that was lambdified, as SymPy prints it
     source: str
-    fn: Callable[..., Any]
+    fn: Callable[..., Any] = field(repr=False, compare=False)
+    parts: tuple[Kernel, ...] = ()
 
     def __call__(self, *args: Any) -> Any:
         return self.fn(*args)
@@ -85,8 +41,13 @@ def generate(name: str, role: str, args: tuple, expr: Any) -> Kernel:
     """lambdify ``expr`` of ``args`` with the kernel printer; common subexpressions shared."""
     from sympy import lambdify
 
+    from numeric.printer import KernelPrinter
+
     fn = lambdify(args, expr, modules="numpy", printer=KernelPrinter, cse=True, docstring_limit=0)
-    return Kernel(name, role, tuple(map(str, args)), expr, inspect.getsource(fn), fn)
+    parts = ()
+    if isinstance(expr, tuple):
+        parts = tuple(generate(name, f"{role}[{k}]", args, part) for k, part in enumerate(expr))
+    return Kernel(name, role, tuple(map(str, args)), str(expr), inspect.getsource(fn), fn, parts)
 
 
 def kernels(name: str) -> tuple[Kernel, Kernel]:
@@ -98,7 +59,19 @@ def kernels(name: str) -> tuple[Kernel, Kernel]:
 
 @cache  # keyed by the table entry, so an op redefined under the same name is built anew
 def kernels_for(entry: Any) -> tuple[Kernel, Kernel]:
-    """The (forward, backward) kernels of a table entry."""
+    """The (forward, backward) kernels of a table entry: from the disk cache, or built."""
+    from numeric import kernel_cache
+
+    cached = kernel_cache.load(entry)
+    if cached is not None:
+        return cached
+    built = build(entry)
+    kernel_cache.store(entry, built)
+    return built
+
+
+def build(entry: Any) -> tuple[Kernel, Kernel]:
+    """Derive ``entry`` with SymPy and lambdify its forward and backward forms."""
     from symbolic.forms import derive_entry
 
     name, derivation = entry.name, derive_entry(entry)

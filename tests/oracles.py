@@ -13,7 +13,7 @@ import autograd.numpy as anp
 import numpy as np
 from sympy import lambdify
 
-from numeric.kernels import KernelPrinter
+from numeric.printer import KernelPrinter
 from symbolic.arrays import array_symbol, to_arrays
 from symbolic.ops import OPS, Affine, B, Composed, Elementwise, Loss, N, Rowwise, p, t, x, z
 
