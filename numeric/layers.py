@@ -59,10 +59,13 @@ class Dense:
         self.output = self._forward(inputs, self.weights, self.biases)
         return self.output
 
-    def backward(self, dvalues: np.ndarray) -> np.ndarray:
-        self.dinputs, self.dweights, self.dbiases = self._backward(
-            self.inputs, self.weights, dvalues
-        )
+    def backward(self, dvalues: np.ndarray, inputs_gradient: bool = True) -> np.ndarray | None:
+        """dvalues: (batch, n_neurons); ``inputs_gradient=False`` skips ``dinputs``
+        (a first layer needs none, and it costs as much as the forward matmul)."""
+        to_inputs, to_weights, to_biases = self._backward.parts
+        self.dweights = to_weights(self.inputs, self.weights, dvalues)
+        self.dbiases = to_biases(self.inputs, self.weights, dvalues)
+        self.dinputs = to_inputs(self.inputs, self.weights, dvalues) if inputs_gradient else None
         return self.dinputs
 
     def astype(self, dtype: type) -> Dense:
