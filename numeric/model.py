@@ -1,17 +1,48 @@
 """``Model``: a stack of layers and a loss, on the seed's protocol.
 
 ``add`` / ``forward`` / ``backward`` are the seed's; ``fit`` / ``evaluate`` /
-``predict`` are the training loop users expect from Keras or the nnfs book.
+``predict`` are the training loop users expect from Keras or the nnfs book;
+``save`` / ``load`` keep architecture and weights in one ``.npz`` without pickle.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 from numeric.layers import INIT_FOR_ACTIVATION, Activation, Dense
-from numeric.losses import CategoricalCrossEntropy, Loss, SoftmaxCrossEntropy
+from numeric.losses import (
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    Loss,
+    MeanSquaredError,
+    SoftmaxCrossEntropy,
+)
 from numeric.optimizers import SGD
+from numeric.training import History, OnStep
 from numeric.validate import as_batch
+
+# Loss classes by table name, to rebuild a saved model's loss.
+LOSSES = {
+    "cross_entropy": CategoricalCrossEntropy,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "mean_squared_error": MeanSquaredError,
+    "softmax_cross_entropy": SoftmaxCrossEntropy,
+}
+CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy", "softmax_cross_entropy")
+FORMAT = "backprop-derived Model"
+
+
+class ModelFileError(ValueError):
+    """A file that is not a readable model file (damaged, truncated, foreign); names the file."""
+
+
+class ArchitectureMismatch(ModelFileError):
+    """A model file whose architecture differs from the model it is loaded into; names the file."""
 
 
 class Model:
@@ -20,6 +51,7 @@ class Model:
     def __init__(self, layers: list | None = None, loss: Loss | None = None) -> None:
         self.layers: list = []
         self.loss = loss
+        self.history: History = {}
         for layer in layers or []:
             self.add(layer)
 
@@ -88,14 +120,10 @@ class Model:
             dvalues = layer.backward(dvalues)
         return dvalues
 
-    def predict(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-        """The network's outputs; with a ``SoftmaxCrossEntropy`` loss, probabilities."""
-        X = self._inputs(X)
-        outputs = [self.forward(X[k : k + batch_size]) for k in range(0, len(X), batch_size)]
-        output = np.concatenate(outputs) if outputs else np.empty((0, 0), X.dtype)
-        if isinstance(self.loss, SoftmaxCrossEntropy):
-            output = self.loss._softmax(output)
-        return output
+    @property
+    def is_classifier(self) -> bool:
+        """True for the cross-entropy losses: accuracy is then recorded."""
+        return getattr(self.loss, "name", None) in CLASSIFICATION_LOSSES
 
     def _inputs(self, X: object) -> np.ndarray:
         dense = self.dense_layers
@@ -108,12 +136,28 @@ class Model:
             )
         return X
 
-    def evaluate(self, X: np.ndarray, y: object) -> dict[str, float]:
-        """Mean loss and accuracy on ``(X, y)``."""
-        X = self._inputs(X)
-        output = self.forward(X)
-        result = {"loss": self.loss.calculate(output, y) if self.loss else float("nan")}
-        result["accuracy"] = accuracy(self.predict(X), y)
+    def _outputs(self, X: np.ndarray, batch_size: int) -> np.ndarray:
+        outputs = [self.forward(X[k : k + batch_size]) for k in range(0, len(X), batch_size)]
+        return np.concatenate(outputs) if outputs else self.forward(X)
+
+    def _probabilities(self, output: np.ndarray) -> np.ndarray:
+        return self.loss._softmax(output) if isinstance(self.loss, SoftmaxCrossEntropy) else output
+
+    def _accuracy(self, output: np.ndarray, y: object) -> float:
+        return accuracy(self._probabilities(output), y)
+
+    def predict(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+        """Outputs (samples, outputs); with a ``SoftmaxCrossEntropy`` loss, probabilities."""
+        return self._probabilities(self._outputs(self._inputs(X), batch_size))
+
+    def evaluate(self, X: np.ndarray, y: object, batch_size: int = 4096) -> dict[str, float]:
+        """Mean loss, and accuracy for a classifier, on X: (samples, features)."""
+        if self.loss is None:
+            raise ValueError("set model.loss before calling evaluate")
+        output = self._outputs(self._inputs(X), batch_size)
+        result = {"loss": self.loss.calculate(output, y)}
+        if self.is_classifier:
+            result["accuracy"] = self._accuracy(output, y)
         return result
 
     def fit(
@@ -124,10 +168,17 @@ class Model:
         batch_size: int | None = 32,
         optimizer: object | None = None,
         validation_data: tuple | None = None,
-        seed: int | None = None,
+        seed: int | np.random.Generator | None = None,
         check_finite_inputs: bool = True,
-    ) -> dict[str, list[float]]:
-        """Train with mini-batches shuffled each epoch; return the per-epoch history."""
+        verbose: bool = False,
+        on_step: OnStep | None = None,
+    ) -> History:
+        """Train on X: (samples, features) with mini-batches shuffled each epoch; see ``train``.
+
+        Returns (and keeps as ``model.history``) per-epoch ``loss``, ``accuracy``,
+        ``val_loss``, ``val_accuracy`` and ``grad_norm``; ``on_step(epoch, step, loss)``
+        is called after each completed step; ``verbose`` draws a tqdm bar.
+        """
         from numeric.training import train
 
         return train(
@@ -140,7 +191,154 @@ class Model:
             validation_data=validation_data,
             seed=seed,
             check_finite_inputs=check_finite_inputs,
+            verbose=verbose,
+            on_step=on_step,
         )
+
+    # ----- save / load -----
+
+    def architecture(self) -> dict:
+        """Layer kinds, sizes, activation names, loss name and dtype, as JSON-ready data."""
+        layers = []
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                layers.append(
+                    {"kind": "dense", "inputs": layer.n_inputs, "outputs": layer.n_neurons}
+                )
+            elif isinstance(layer, Activation):
+                layers.append({"kind": "activation", "name": layer.name})
+            else:
+                raise TypeError(f"cannot save a {type(layer).__name__} layer")
+        loss = getattr(self.loss, "name", None)
+        return {
+            "format": FORMAT,
+            "version": 1,
+            "dtype": str(self.dtype),
+            "loss": loss,
+            "layers": layers,
+        }
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write architecture (JSON) and weights to the ``.npz`` at ``path``, atomically.
+
+        The archive is written to a temporary file in the same directory, then
+        renamed over ``path`` (``os.replace``): a crash mid-save leaves any
+        previous file intact.
+        """
+        path = Path(path)
+        arrays = {"architecture": np.array(json.dumps(self.architecture()))}
+        for k, layer in enumerate(self.layers):
+            if isinstance(layer, Dense):
+                arrays[f"layer{k}.weights"] = layer.weights
+                arrays[f"layer{k}.biases"] = layer.biases
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                np.savez(file, **arrays)
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Model:
+        """A new model with the architecture and weights saved at ``path``.
+
+        Raises ``ModelFileError`` (naming the file) if it is damaged or not a model file.
+        """
+        architecture, arrays = _read(path)
+        layers = []
+        for spec in architecture["layers"]:
+            if spec["kind"] == "dense":
+                layers.append(
+                    Dense(spec["inputs"], spec["outputs"], rng=0, dtype=architecture["dtype"])
+                )
+            else:
+                layers.append(_activation(spec["name"], path))
+        model = cls(layers, _loss(architecture["loss"], path))
+        model._set_weights(arrays, path)
+        return model
+
+    def load_weights(self, path: str | os.PathLike) -> Model:
+        """Load the weights saved at ``path`` into this model.
+
+        Raises ``ArchitectureMismatch`` if the file holds another architecture, and
+        ``ModelFileError`` if it is damaged; both name the file. Returns the model.
+        """
+        architecture, arrays = _read(path)
+        ours = self.architecture()
+        for key in ("layers", "dtype", "loss"):
+            if architecture[key] != ours[key]:
+                raise ArchitectureMismatch(
+                    f"{path}: the file holds a model with {key} {architecture[key]}, "
+                    f"but this model has {ours[key]}"
+                )
+        self._set_weights(arrays, path)
+        return self
+
+    def _set_weights(self, arrays: dict[str, np.ndarray], path: object) -> None:
+        for k, layer in enumerate(self.layers):
+            if isinstance(layer, Dense):
+                for name in ("weights", "biases"):
+                    array = arrays.get(f"layer{k}.{name}")
+                    expected = getattr(layer, name)
+                    if (
+                        array is None
+                        or array.shape != expected.shape
+                        or array.dtype != expected.dtype
+                    ):
+                        raise ModelFileError(
+                            f"{path}: layer{k}.{name} is missing or is not "
+                            f"{expected.dtype}{list(expected.shape)}; the file is damaged"
+                        )
+        for k, layer in enumerate(self.layers):
+            if isinstance(layer, Dense):
+                layer.weights = arrays[f"layer{k}.weights"].copy()
+                layer.biases = arrays[f"layer{k}.biases"].copy()
+
+
+def _read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+    """The architecture and the arrays of a model file, or ``ModelFileError`` naming it."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        architecture = json.loads(str(arrays.pop("architecture")))
+        if architecture.get("format") != FORMAT:
+            raise ValueError(f"format is {architecture.get('format')!r}, not {FORMAT!r}")
+        for spec in architecture["layers"]:
+            if spec["kind"] == "dense":
+                int(spec["inputs"]), int(spec["outputs"])
+            elif spec["kind"] != "activation" or not isinstance(spec["name"], str):
+                raise ValueError(f"unknown layer {spec}")
+        np.dtype(architecture["dtype"])
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # zipfile, zlib, JSON, key and value errors alike
+        raise ModelFileError(
+            f"{path} is not a readable model file (damaged or not written by Model.save): "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    return architecture, arrays
+
+
+def _loss(name: str | None, path: object) -> Loss | None:
+    try:
+        return None if name is None else LOSSES[name]() if name in LOSSES else Loss(name)
+    except KeyError:
+        raise ModelFileError(f"{path}: loss {name!r} is not in the op table") from None
+
+
+def _activation(name: str, path: object) -> Activation:
+    try:
+        return Activation(name)
+    except KeyError:
+        raise ModelFileError(
+            f"{path}: activation {name!r} is not in the op table; define it "
+            f"(symbolic.define.define_activation) before loading"
+        ) from None
 
 
 def accuracy(predictions: np.ndarray, y: object) -> float:

@@ -1,8 +1,10 @@
 """Optimizers: plain NumPy updates of a layer's parameters from its gradients.
 
 ``update_params(layer)`` updates ``weights`` and ``biases`` in place from
-``dweights`` and ``dbiases``; ``pre_update_params`` / ``post_update_params``
-bracket one step (learning-rate decay, step count), as in the nnfs book.
+``dweights`` and ``dbiases`` (produced by the generated kernels);
+``pre_update_params`` / ``post_update_params`` bracket one step (learning-rate
+decay, step count), as in the nnfs book. Per-layer state (velocities, moments)
+is created with the optimizer's first step on that layer, keyed by the layer.
 """
 
 from __future__ import annotations
@@ -12,39 +14,66 @@ import numpy as np
 PARAMETERS = (("weights", "dweights"), ("biases", "dbiases"))
 
 
-class SGD:
-    """``p -= lr * dp``; with ``momentum``, ``v = momentum * v - lr * dp; p += v``.
+class _Optimizer:
+    """Learning-rate decay and step count shared by every optimizer."""
 
-    ``decay`` anneals the rate: ``lr_t = learning_rate / (1 + decay * t)``.
-    """
-
-    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0, momentum: float = 0.0):
+    def __init__(self, learning_rate: float, decay: float) -> None:
+        if learning_rate <= 0 or decay < 0:
+            raise ValueError(f"need learning_rate > 0 and decay >= 0, got {learning_rate}, {decay}")
         self.learning_rate = self.current_learning_rate = learning_rate
-        self.decay, self.momentum, self.iterations = decay, momentum, 0
-        self.velocity: dict[int, dict[str, np.ndarray]] = {}
+        self.decay, self.iterations = decay, 0
+        self.state: dict[int, tuple[object, dict[str, object]]] = {}
 
     def pre_update_params(self) -> None:
+        """``lr_t = learning_rate / (1 + decay * t)``, t the steps taken so far."""
         self.current_learning_rate = self.learning_rate / (1 + self.decay * self.iterations)
-
-    def update_params(self, layer: object) -> None:
-        lr = self.current_learning_rate
-        for name, grad_name in PARAMETERS:
-            param, grad = getattr(layer, name), getattr(layer, grad_name)
-            if self.momentum:
-                state = self.velocity.setdefault(id(layer), {})
-                v = state.setdefault(name, np.zeros_like(param))
-                v *= self.momentum
-                v -= lr * grad
-                param += v
-            else:
-                param -= lr * grad
 
     def post_update_params(self) -> None:
         self.iterations += 1
 
+    def _state(self, layer: object) -> dict[str, object]:
+        # Keyed by id, with the layer kept alive so that the id cannot be reused.
+        held = self.state.get(id(layer))
+        if held is None or held[0] is not layer:
+            held = self.state[id(layer)] = (layer, {})
+        return held[1]
 
-class Adam:
-    """Adam (Kingma & Ba 2015) with bias correction; ``decay`` as in ``SGD``."""
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(learning_rate={self.learning_rate}, decay={self.decay})"
+
+
+class SGD(_Optimizer):
+    """``p -= lr * dp``; with ``momentum``, ``v = momentum * v - lr * dp; p += v``.
+
+    ``decay`` anneals the rate per step: ``lr_t = learning_rate / (1 + decay * t)``.
+    """
+
+    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0, momentum: float = 0.0):
+        super().__init__(learning_rate, decay)
+        self.momentum = momentum
+
+    def update_params(self, layer: object) -> None:
+        lr = self.current_learning_rate
+        state = self._state(layer) if self.momentum else None
+        for name, grad_name in PARAMETERS:
+            param, grad = getattr(layer, name), getattr(layer, grad_name)
+            if state is None:
+                param -= lr * grad
+                continue
+            if name not in state:
+                state[name] = np.zeros_like(param)
+            velocity = state[name]
+            velocity *= self.momentum
+            velocity -= lr * grad
+            param += velocity
+
+
+class Adam(_Optimizer):
+    """Adam (Kingma & Ba 2015) with bias correction; ``decay`` as in ``SGD``.
+
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g²``,
+    ``p -= lr_t m̂ / (sqrt(v̂) + epsilon)`` with ``m̂ = m / (1 - b1^t)``, ``v̂ = v / (1 - b2^t)``.
+    """
 
     def __init__(
         self,
@@ -54,20 +83,17 @@ class Adam:
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
     ):
-        self.learning_rate = self.current_learning_rate = learning_rate
-        self.decay, self.beta_1, self.beta_2, self.epsilon = decay, beta_1, beta_2, epsilon
-        self.iterations = 0
-        self.moments: dict[int, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
-
-    def pre_update_params(self) -> None:
-        self.current_learning_rate = self.learning_rate / (1 + self.decay * self.iterations)
+        super().__init__(learning_rate, decay)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def update_params(self, layer: object) -> None:
         step = self.iterations + 1
-        state = self.moments.setdefault(id(layer), {})
+        state = self._state(layer)
         for name, grad_name in PARAMETERS:
             param, grad = getattr(layer, name), getattr(layer, grad_name)
-            m, v = state.setdefault(name, (np.zeros_like(param), np.zeros_like(param)))
+            if name not in state:
+                state[name] = (np.zeros_like(param), np.zeros_like(param))
+            m, v = state[name]
             m *= self.beta_1
             m += (1 - self.beta_1) * grad
             v *= self.beta_2
@@ -76,5 +102,5 @@ class Adam:
             v_hat = v / (1 - self.beta_2**step)
             param -= self.current_learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
 
-    def post_update_params(self) -> None:
-        self.iterations += 1
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}

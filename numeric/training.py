@@ -1,30 +1,48 @@
 """The training loop behind ``Model.fit``: mini-batches, history, and no lost work.
 
-Shuffling uses a seeded ``numpy.random.Generator``, so the same seed gives the
-same weights bit for bit. A step whose loss is not finite is not applied:
-training stops, naming the epoch, and the weights stay those of the last good
-step. An exception (KeyboardInterrupt included) leaves the model as it was after
-its last completed step, with ``model.history`` holding the epochs so far.
+Shuffling uses a seeded ``numpy.random.Generator``, so the same seed (and the
+same initial weights) gives the same weights bit for bit. Each step is applied
+whole or not at all: if the loss or the updated weights are not finite,
+training stops with ``Diverged`` naming the epoch; if anything else is raised
+mid-step (KeyboardInterrupt included), the weights are put back as they were
+after the last completed step and the exception propagates. In both cases
+``model.history`` holds the epochs completed so far. (The optimizer's moments
+may keep part of the interrupted step.)
+
+The history is a dict of per-epoch lists: ``loss`` and ``accuracy`` (means over
+the epoch's mini-batches), ``val_loss`` and ``val_accuracy`` with
+``validation_data``, and ``grad_norm``: for each epoch, one value per Dense
+layer, the mean over the epoch's steps of ``||dweights||`` (Frobenius), to see
+gradients vanish or explode. Regression losses record no accuracy.
 """
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Callable
 
 import numpy as np
 
 from numeric.validate import check_finite
 
+History = dict[str, list]
+OnStep = Callable[[int, int, float], None]
+
 
 class Diverged(FloatingPointError):
-    """The loss became NaN or infinite; the weights are those of the last good step."""
+    """The loss or the weights stopped being finite; the weights are the last good step's."""
+
+    def __init__(self, message: str, epoch: int, step: int) -> None:
+        super().__init__(message)
+        self.epoch, self.step = epoch, step
 
 
-def _snapshot(model: object) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(layer.weights.copy(), layer.biases.copy()) for layer in model.dense_layers]
+def _parameters(model: object) -> list[np.ndarray]:
+    return [array for layer in model.dense_layers for array in (layer.weights, layer.biases)]
 
 
-def _restore(model: object, snapshot: list) -> None:
-    for layer, (weights, biases) in zip(model.dense_layers, snapshot, strict=True):
-        layer.weights[...], layer.biases[...] = weights, biases
+def _finite(arrays: list[np.ndarray]) -> bool:
+    return all(np.isfinite(array).all() for array in arrays)
 
 
 def train(
@@ -34,56 +52,131 @@ def train(
     epochs: int,
     batch_size: int | None,
     optimizer: object,
-    validation_data: tuple | None,
-    seed: int | None,
-    check_finite_inputs: bool,
-) -> dict[str, list[float]]:
-    from numeric.model import accuracy
-
+    validation_data: tuple | None = None,
+    seed: int | np.random.Generator | None = None,
+    check_finite_inputs: bool = True,
+    verbose: bool = False,
+    on_step: OnStep | None = None,
+) -> History:
+    """Fit ``model`` to X: (samples, features), y: (samples,) labels or (samples, outputs)."""
     if model.loss is None:
         raise ValueError("set model.loss before calling fit")
+    if epochs < 0 or (batch_size is not None and batch_size < 1):
+        raise ValueError(f"need epochs >= 0 and batch_size >= 1, got {epochs}, {batch_size}")
     X = model._inputs(X)
     y = np.asarray(y)
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
     if check_finite_inputs:
         check_finite(X, "X")
-    rng = np.random.default_rng(seed)
-    size = len(X) if not batch_size else int(batch_size)
-    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+        if y.dtype.kind == "f":
+            check_finite(y.reshape(len(y), -1), "y")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    size = int(batch_size) if batch_size else max(len(X), 1)
+    classify = model.is_classifier
+    history: History = {"loss": []}
+    if classify:
+        history["accuracy"] = []
     if validation_data is not None:
-        history.update(val_loss=[], val_accuracy=[])
+        history["val_loss"] = []
+        if classify:
+            history["val_accuracy"] = []
+    history["grad_norm"] = []
     model.history = history
+    params = _parameters(model)
+    last_good = [np.empty_like(array) for array in params]
+    epoch_bar = _progress(epochs) if verbose else None
     for epoch in range(1, epochs + 1):
         order = rng.permutation(len(X))
-        losses, correct = [], 0.0
-        for start in range(0, len(X), size):
+        loss_sum, correct = 0.0, 0.0
+        norms = np.zeros(len(model.dense_layers))
+        steps = 0
+        for step, start in enumerate(range(0, len(X), size), start=1):
             rows = order[start : start + size]
-            output = model.forward(X[rows])
-            loss = model.loss.calculate(output, y[rows])
-            if not np.isfinite(loss):
-                raise Diverged(
-                    f"the loss became {loss} in epoch {epoch}; the weights are those of the "
-                    f"last finite step. Try a lower learning rate "
-                    f"(it was {optimizer.learning_rate})."
-                )
-            model.backward(output, y[rows])
-            optimizer.pre_update_params()
-            for layer in model.dense_layers:
-                optimizer.update_params(layer)
-            optimizer.post_update_params()
-            losses.append(loss * len(rows))
-            correct += accuracy(_probabilities(model, output), y[rows]) * len(rows)
-        history["loss"].append(float(np.sum(losses) / len(X)))
-        history["accuracy"].append(correct / len(X))
+            X_batch, y_batch = X[rows], y[rows]
+            for saved, array in zip(last_good, params, strict=True):
+                np.copyto(saved, array)
+            try:
+                loss, output = _step(model, optimizer, X_batch, y_batch, norms, params, epoch, step)
+            except BaseException:
+                for saved, array in zip(last_good, params, strict=True):
+                    np.copyto(array, saved)
+                raise
+            steps += 1
+            loss_sum += loss * len(rows)
+            if classify:
+                correct += model._accuracy(output, y_batch) * len(rows)
+            if on_step is not None:
+                on_step(epoch, step, loss)
+        history["loss"].append(loss_sum / len(X))
+        if classify:
+            history["accuracy"].append(correct / len(X))
         if validation_data is not None:
             scores = model.evaluate(*validation_data)
             history["val_loss"].append(scores["loss"])
-            history["val_accuracy"].append(scores["accuracy"])
+            if classify:
+                history["val_accuracy"].append(scores["accuracy"])
+        history["grad_norm"].append((norms / max(steps, 1)).tolist())
+        if epoch_bar is not None:
+            epoch_bar.set_postfix(
+                {k: f"{v[-1]:.4f}" for k, v in history.items() if k != "grad_norm"}
+            )
+            epoch_bar.update(1)
+    if epoch_bar is not None:
+        epoch_bar.close()
     return history
 
 
-def _probabilities(model: object, output: np.ndarray) -> np.ndarray:
-    from numeric.losses import SoftmaxCrossEntropy
+def _step(
+    model: object,
+    optimizer: object,
+    X: np.ndarray,
+    y: np.ndarray,
+    norms: np.ndarray,
+    params: list[np.ndarray],
+    epoch: int,
+    step: int,
+) -> tuple[float, np.ndarray]:
+    """One forward / backward / update; ``Diverged`` if the loss or weights stop being finite."""
+    hint = f"Try a lower learning rate (it was {optimizer.learning_rate})."
+    # Overflow is detected below from the values, not from NumPy's warnings.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        output = model.forward(X)
+        loss = model.loss.calculate(output, y)
+        if not np.isfinite(loss):
+            raise Diverged(
+                f"the loss became {loss} in epoch {epoch} (step {step}); training stopped and "
+                f"the weights are those of the last good step. {hint}",
+                epoch,
+                step,
+            )
+        model.backward(output, y)
+        optimizer.pre_update_params()
+        for k, layer in enumerate(model.dense_layers):
+            norms[k] += np.linalg.norm(layer.dweights)
+            optimizer.update_params(layer)
+        optimizer.post_update_params()
+        if not _finite(params):
+            raise Diverged(
+                f"the weights became NaN or infinite in epoch {epoch} (step {step}); training "
+                f"stopped and the weights are those of the last good step. {hint}",
+                epoch,
+                step,
+            )
+    return loss, output
 
-    return model.loss._softmax(output) if isinstance(model.loss, SoftmaxCrossEntropy) else output
+
+def _progress(epochs: int) -> object:
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        raise ImportError(
+            "verbose=True draws a progress bar with tqdm, which is not installed; "
+            "pip install tqdm (or the package's 'train' extra), or pass verbose=False"
+        ) from None
+    return tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True)
+
+
+def _postfix(history: History) -> dict[str, str]:
+    short = {"accuracy": "acc", "val_accuracy": "val_acc"}
+    return {short.get(k, k): f"{v[-1]:.4f}" for k, v in history.items() if k != "grad_norm"}
