@@ -11,6 +11,7 @@ An ``ArrayForm`` is what ``numeric`` lambdifies: an expression over whole arrays
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -44,6 +45,19 @@ class ArrayForm:
 
 
 @dataclass(frozen=True)
+class Obligation:
+    """A claim a derivation makes, proven on demand: ``prove()`` raises if it is false.
+
+    Deriving is fast and proving is slow (seconds, on explicit sizes), so kernels are
+    built from the derivation alone and the proofs run in ``Derived.prove()``, in the
+    test suite and in ``symbolic.derive(name).verify()``.
+    """
+
+    claim: str
+    prove: Callable[[], object]
+
+
+@dataclass(frozen=True)
 class Derived:
     """A derivation's outcome: its chains, its assumptions, its two kernel forms."""
 
@@ -52,3 +66,10 @@ class Derived:
     forward: ArrayForm
     backward: ArrayForm
     assumptions: tuple[str, ...] = ()
+    obligations: tuple[Obligation, ...] = ()
+
+    def prove(self) -> list[str]:
+        """Prove every obligation; return their claims. Raises ``NotEqual`` on a false one."""
+        for obligation in self.obligations:
+            obligation.prove()
+        return [obligation.claim for obligation in self.obligations]

@@ -13,9 +13,11 @@ X.T*G
 
 from __future__ import annotations
 
+from functools import partial
+
 import sympy as sp
 
-from symbolic.derived import ArrayForm, Chain, Derived, Step
+from symbolic.derived import ArrayForm, Chain, Derived, Obligation, Step
 from symbolic.proof import prove_equal
 
 m, n, k = sp.symbols("m n k", integer=True, positive=True)  # batch, inputs, neurons
@@ -41,12 +43,16 @@ def _confirm(gradient: sp.MatrixExpr, wrt: sp.MatrixSymbol, sizes=((1, 1, 1), (2
 
 def derive_dense() -> Derived:
     """The three gradients of ``tr(G^T Y)``: by ``X``, ``W`` and ``b``."""
-    chains = []
-    gradients = []
+    chains, gradients, obligations = [], [], []
     for wrt in (X, W, b):
         gradient = L.diff(wrt)
-        _confirm(gradient, wrt)
         gradients.append(gradient)
+        obligations.append(
+            Obligation(
+                f"dL/d{wrt.name} = {gradient} entry by entry (on (m, n, k) = (1, 1, 1), (2, 3, 2))",
+                partial(_confirm, gradient, wrt),
+            )
+        )
         chains.append(
             Chain(
                 sp.Symbol(rf"\frac{{\partial L}}{{\partial {wrt.name}}}"),
@@ -61,4 +67,5 @@ def derive_dense() -> Derived:
         chains=(Chain(sp.Symbol("Y"), (Step(Y, "definition"),)), *chains),
         forward=ArrayForm((X, W, b), Y),
         backward=ArrayForm((X, W, G), tuple(gradients)),
+        obligations=tuple(obligations),
     )

@@ -20,11 +20,13 @@ s*(g - RowSum(g*s))
 
 from __future__ import annotations
 
+from functools import partial
+
 import sympy as sp
 from sympy.simplify.simplify import sum_simplify
 
 from symbolic.arrays import RowMax, array_symbol, to_arrays
-from symbolic.derived import ArrayForm, Chain, Derived, Step
+from symbolic.derived import ArrayForm, Chain, Derived, Obligation, Step
 from symbolic.ops import EPS, OPS, B, Composed, Loss, N, Rowwise, c, g, i, j, p, s, t, z
 from symbolic.proof import prove_equal
 
@@ -33,9 +35,17 @@ IN_RANGE = "every index lies in 0..N-1"
 m = sp.Symbol("m", real=True)  # the shift of the max trick: any value, the row max in kernels
 
 
+def _is_range_guard(piecewise: sp.Basic) -> bool:
+    """A ``Piecewise`` whose first condition speaks of indices and ``N`` only."""
+    if not isinstance(piecewise, sp.Piecewise):
+        return False
+    condition = piecewise.args[0][1]
+    return not condition.atoms(sp.Indexed) and all(v.is_integer for v in condition.free_symbols)
+
+
 def in_range(expr: sp.Basic) -> sp.Basic:
-    """Drop the ``Piecewise`` guards that say an index lies in ``0..N-1``."""
-    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0][0])
+    """Drop the ``Piecewise`` guards that say an index lies in ``0..N-1`` (and no other)."""
+    return expr.replace(_is_range_guard, lambda e: e.args[0][0])
 
 
 def on_sizes(index_expr: sp.Basic, sizes: range = range(1, 5)) -> list[sp.Basic]:
@@ -43,11 +53,16 @@ def on_sizes(index_expr: sp.Basic, sizes: range = range(1, 5)) -> list[sp.Basic]
     return [in_range(index_expr.subs(N, n).doit()) for n in sizes]
 
 
-def confirm_on_sizes(left: sp.Basic, right: sp.Basic, free: dict | None = None) -> None:
+def confirm_on_sizes(left: sp.Basic, right: sp.Basic) -> None:
     """Prove ``left == right`` for N = 1..4, for each value of the free index."""
     for n, (a, b) in enumerate(zip(on_sizes(left), on_sizes(right), strict=True), start=1):
         for k in range(n):
-            prove_equal(a.subs({i: k, c: k, **(free or {})}), b.subs({i: k, c: k, **(free or {})}))
+            prove_equal(a.subs({i: k, c: k}), b.subs({i: k, c: k}))
+
+
+def on_sizes_obligation(claim: str, left: sp.Basic, right: sp.Basic) -> Obligation:
+    """The claim ``left == right``, to be proven for N = 1..4 on demand."""
+    return Obligation(f"{claim} (on N = 1..4)", partial(confirm_on_sizes, left, right))
 
 
 def sum_over(body: sp.Expr, index: sp.Symbol) -> sp.Sum:
@@ -65,12 +80,8 @@ def _outputs_as_s(expr: sp.Basic, definition: sp.Expr) -> sp.Basic:
     return sp.simplify(expr)
 
 
-def softmax_jacobian(entry: Rowwise) -> Chain:
-    """:math:`\\partial s_i/\\partial z_c` from the definition, in terms of ``s``."""
-    raw = sp.diff(entry.expr, z[c])
-    evaluated = in_range(raw.doit())
-    jacobian = _outputs_as_s(evaluated, entry.expr)
-    # The closed form against the raw derivative, on explicit sizes and every (i, c).
+def _confirm_jacobian(entry: Rowwise, raw: sp.Basic, jacobian: sp.Basic) -> None:
+    """The closed form against the raw derivative, on explicit sizes and every (i, c)."""
     for n in range(1, 4):
         for a in range(n):
             for b in range(n):
@@ -79,7 +90,18 @@ def softmax_jacobian(entry: Rowwise) -> Chain:
                     {s[k]: entry.expr.subs({N: n, i: k}).doit() for k in range(n)}
                 )
                 prove_equal(closed, in_range(raw.subs(at).doit()))
-    return Chain(
+
+
+def softmax_jacobian(entry: Rowwise) -> tuple[Chain, Obligation]:
+    """:math:`\\partial s_i/\\partial z_c` from the definition, in terms of ``s``."""
+    raw = sp.diff(entry.expr, z[c])
+    evaluated = in_range(raw.doit())
+    jacobian = _outputs_as_s(evaluated, entry.expr)
+    proof = Obligation(
+        "the Jacobian in s equals SymPy's derivative (on N = 1..3, every i, c)",
+        partial(_confirm_jacobian, entry, raw, jacobian),
+    )
+    chain = Chain(
         sp.Derivative(s[i], z[c]),
         (
             Step(raw, "quotient rule (SymPy diff)"),
@@ -87,15 +109,15 @@ def softmax_jacobian(entry: Rowwise) -> Chain:
             Step(jacobian, "substitute s_k = exp(z_k) / sum_j exp(z_j)"),
         ),
     )
+    return chain, proof
 
 
 def derive_rowwise(entry: Rowwise) -> Derived:
     """Softmax: the Jacobian, the vector-Jacobian product, the max-shifted forward."""
-    jacobian = softmax_jacobian(entry)
+    jacobian, jacobian_proof = softmax_jacobian(entry)
     vjp = sum_over(g[i] * jacobian.result, i)
     evaluated = sum_simplify(sp.expand(in_range(vjp.doit())))
     collected = sp.collect(evaluated, s[c])
-    confirm_on_sizes(vjp, collected)
     backward_chain = Chain(
         sp.Symbol(r"\frac{\partial L}{\partial z_c}"),
         (
@@ -105,7 +127,6 @@ def derive_rowwise(entry: Rowwise) -> Derived:
         ),
     )
     shifted = entry.expr.xreplace({z[i]: z[i] - m, z[j]: z[j] - m})
-    confirm_on_sizes(shifted, entry.expr)
     forward_chain = Chain(
         s[i],
         (
@@ -121,6 +142,11 @@ def derive_rowwise(entry: Rowwise) -> Derived:
         forward=ArrayForm((zs,), forward),
         backward=ArrayForm((zs, ss, array_symbol(g)), to_arrays(collected)),
         assumptions=(IN_RANGE,),
+        obligations=(
+            jacobian_proof,
+            on_sizes_obligation("the vector-Jacobian product in closed form", vjp, collected),
+            on_sizes_obligation("the max shift leaves the softmax unchanged", shifted, entry.expr),
+        ),
     )
 
 
@@ -148,7 +174,8 @@ def loss_gradient(entry: Loss) -> Chain:
 def derive_loss(entry: Loss) -> Derived:
     """A loss's per-sample value and its gradient for the batch mean, as kernels."""
     gradient = loss_gradient(entry)
-    confirm_on_sizes(
+    proof = on_sizes_obligation(
+        "the gradient with the Kronecker delta collapsed",
         sum_over(sp.diff(entry.expr / entry.per, p[i]) * sp.KroneckerDelta(i, c), i),
         gradient.steps[1].expr,
     )
@@ -163,19 +190,19 @@ def derive_loss(entry: Loss) -> Derived:
         forward=ArrayForm(args, loss),
         backward=ArrayForm(args, grad),
         assumptions=(IN_RANGE,),
+        obligations=(proof,),
     )
 
 
 def derive_composed(entry: Composed) -> Derived:
     """A loss of an activation's output, differentiated through both, then simplified."""
     activation, loss = OPS[entry.activation], OPS[entry.loss]
-    jacobian = softmax_jacobian(activation)
+    jacobian, jacobian_proof = softmax_jacobian(activation)
     dloss = in_range(sp.diff(loss.expr, p[i]).doit())  # d(loss)/d(p_i), p = s
     chained = sum_over(dloss.subs(p[i], s[i]) * jacobian.result, i)
     evaluated = sum_simplify(sp.expand(in_range(chained.doit())))
     sum_t = sum_over(t[i], i)
     closed = sp.simplify(evaluated.subs(sum_t, 1))
-    confirm_on_sizes(chained, evaluated)
     gradient = Chain(
         sp.Derivative(sp.Symbol("L"), z[c]),
         (
@@ -191,7 +218,6 @@ def derive_composed(entry: Composed) -> Derived:
     from_logits = log_sum - sum_over(t[j] * z[j], j)
     softmax_j = activation.expr.xreplace({j: k}).xreplace({i: j})  # rename the inner index
     plain = loss.expr.xreplace({p[j]: softmax_j})
-    _prove_from_logits(plain, from_logits)
     zs, ss, ts = array_symbol(z), array_symbol(s), array_symbol(t)
     forward = to_arrays(from_logits.subs(m, sp.Symbol("M"))).subs(sp.Symbol("M"), RowMax(zs))
     return Derived(
@@ -210,6 +236,17 @@ def derive_composed(entry: Composed) -> Derived:
         forward=ArrayForm((zs, ts, B, N), forward),
         backward=ArrayForm((zs, ss, ts, B, N), to_arrays(closed / B)),
         assumptions=(IN_RANGE, SUM_T_IS_ONE),
+        obligations=(
+            jacobian_proof,
+            on_sizes_obligation(
+                "the chain rule with the Kronecker delta collapsed", chained, evaluated
+            ),
+            Obligation(
+                "the loss from logits equals the cross-entropy of the softmax when the targets "
+                "sum to one (on N = 1..4)",
+                partial(_prove_from_logits, plain, from_logits),
+            ),
+        ),
     )
 
 
