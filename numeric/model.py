@@ -100,11 +100,14 @@ class Model:
             and last.name == "softmax"
         )
 
-    def backward(self, output: np.ndarray, y: object) -> np.ndarray:
+    def backward(
+        self, output: np.ndarray, y: object, inputs_gradient: bool = True
+    ) -> np.ndarray | None:
         """Backpropagate the loss of ``output`` against ``y`` through every layer.
 
         Softmax followed by cross-entropy is differentiated as one function, whose
         gradient SymPy derives as ``(p - y) / batch`` (``softmax_cross_entropy``).
+        ``inputs_gradient=False`` lets a first Dense layer skip the gradient w.r.t. X.
         """
         if self.loss is None:
             raise ValueError("set model.loss before calling backward")
@@ -116,8 +119,10 @@ class Model:
             layers = layers[:-1]
         else:
             dvalues = self.loss.backward(output, y)
-        for layer in reversed(layers):
-            dvalues = layer.backward(dvalues)
+        for k in range(len(layers) - 1, -1, -1):
+            if k == 0 and not inputs_gradient and isinstance(layers[0], Dense):
+                return layers[0].backward(dvalues, inputs_gradient=False)
+            dvalues = layers[k].backward(dvalues)
         return dvalues
 
     @property
@@ -272,9 +277,9 @@ class Model:
         ours = self.architecture()
         for key in ("layers", "dtype", "loss"):
             if architecture[key] != ours[key]:
+                theirs, mine = _describe(architecture[key]), _describe(ours[key])
                 raise ArchitectureMismatch(
-                    f"{path}: the file holds a model with {key} {architecture[key]}, "
-                    f"but this model has {ours[key]}"
+                    f"{path}: the file holds a model with {key} {theirs}, but this model has {mine}"
                 )
         self._set_weights(arrays, path)
         return self
@@ -322,6 +327,15 @@ def _read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
             f"{type(error).__name__}: {error}"
         ) from error
     return architecture, arrays
+
+
+def _describe(value: object) -> str:
+    if not isinstance(value, list):
+        return repr(value)
+    return " ".join(
+        f"Dense({spec['inputs']}, {spec['outputs']})" if spec["kind"] == "dense" else spec["name"]
+        for spec in value
+    )
 
 
 def _loss(name: str | None, path: object) -> Loss | None:

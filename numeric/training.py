@@ -118,9 +118,7 @@ def train(
                 history["val_accuracy"].append(scores["accuracy"])
         history["grad_norm"].append((norms / max(steps, 1)).tolist())
         if epoch_bar is not None:
-            epoch_bar.set_postfix(
-                {k: f"{v[-1]:.4f}" for k, v in history.items() if k != "grad_norm"}
-            )
+            epoch_bar.set_postfix(_postfix(history))
             epoch_bar.update(1)
     if epoch_bar is not None:
         epoch_bar.close()
@@ -150,7 +148,7 @@ def _step(
                 epoch,
                 step,
             )
-        model.backward(output, y)
+        model.backward(output, y, inputs_gradient=False)
         optimizer.pre_update_params()
         for k, layer in enumerate(model.dense_layers):
             norms[k] += np.linalg.norm(layer.dweights)
