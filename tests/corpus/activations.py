@@ -51,7 +51,9 @@ class Activation_Softmax:
 
     def backward(self, dvalues):
         self.dinputs = np.empty_like(dvalues)
-        for index, (single_output, single_dvalues) in enumerate(zip(self.output, dvalues)):
+        for index, (single_output, single_dvalues) in enumerate(
+            zip(self.output, dvalues, strict=True)
+        ):
             single_output = single_output.reshape(-1, 1)
             jacobian = np.diagflat(single_output) - np.dot(single_output, single_output.T)
             self.dinputs[index] = np.dot(jacobian, single_dvalues)
@@ -60,7 +62,9 @@ class Activation_Softmax:
 class Activation_Softmax_RowJacobian(Activation_Softmax):
     def backward(self, dvalues):
         self.dinputs = np.empty_like(dvalues)
-        for index, (single_output, single_dvalues) in enumerate(zip(self.output, dvalues)):
+        for index, (single_output, single_dvalues) in enumerate(
+            zip(self.output, dvalues, strict=True)
+        ):
             single_output = single_output.reshape(1, -1)  # a row: s s^T is a 1x1 number
             jacobian = np.diagflat(single_output) - np.dot(single_output, single_output.T)
             self.dinputs[index] = np.dot(jacobian, single_dvalues)
