@@ -57,14 +57,23 @@ def _is_loss(obj: Any, y_true: object, op: str | None) -> bool:
         return True
     if op is not None:
         return kind(op) == "loss"
-    params = list(inspect.signature(obj.forward).parameters)
-    return len(params) > 1 and params[1] in LABEL_NAMES
+    return _second_parameter(obj) in LABEL_NAMES
+
+
+def _second_parameter(obj: Any) -> str | None:
+    try:
+        params = list(inspect.signature(obj.forward).parameters)
+    except (TypeError, ValueError):  # a builtin or C-extension forward
+        return None
+    return params[1] if len(params) > 1 else None
 
 
 def _forward(obj: Any, x: np.ndarray, labels: object) -> np.ndarray:
     """The object's output on ``x`` as a 2-D float64 array (a loss's as (batch, 1))."""
+    # nnfs's later chapters add forward(inputs, training): check in inference mode
+    extra = {"training": False} if _second_parameter(obj) == "training" else {}
     try:
-        result = obj.forward(x) if labels is None else obj.forward(x, labels)
+        result = obj.forward(x, **extra) if labels is None else obj.forward(x, labels)
     except Exception as error:
         raise CheckError(f"forward raised {type(error).__name__}: {error}") from error
     if labels is None and not isinstance(result, np.ndarray):

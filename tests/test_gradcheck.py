@@ -171,6 +171,16 @@ def test_an_explicit_op_is_used_and_an_unknown_one_refused():
         check_gradients(custom.Squash(), SHAPE, op="nope")
 
 
+def test_a_forward_with_a_training_flag_is_run_in_inference_mode():
+    class Training(activations.Activation_ReLU):
+        def forward(self, inputs, training):
+            assert training is False
+            super().forward(inputs)
+
+    report = check_gradients(Training(), SHAPE)
+    assert report and report.op == "relu"
+
+
 def test_a_forward_that_raises_is_a_check_error():
     with pytest.raises(CheckError, match="forward raised ValueError"):
         check_gradients(build(dense, "DenseLayerForwardCrashes"), DENSE_SHAPE)
