@@ -14,19 +14,23 @@ from numeric.losses import (
     MeanSquaredError,
     SoftmaxCrossEntropy,
 )
-from numeric.model import Model, accuracy
+from numeric.model import ArchitectureMismatch, Model, ModelFileError, accuracy
 from numeric.optimizers import SGD, Adam
+from numeric.training import Diverged
 
 __all__ = [
     "Activation",
     "Adam",
+    "ArchitectureMismatch",
     "BinaryCrossEntropy",
     "CategoricalCrossEntropy",
     "Dense",
+    "Diverged",
     "Kernel",
     "Loss",
     "MeanSquaredError",
     "Model",
+    "ModelFileError",
     "ReLU",
     "SGD",
     "Sigmoid",

@@ -8,6 +8,7 @@ rows) and print ``test accuracy: 0.XXXX`` on the last line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -48,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="initial weights and shuffling")
     parser.add_argument("--out", type=Path, help="write model.npz, history.json and plots here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS threads (threadpoolctl); small matmuls run fastest on 1; 0: BLAS default",
+    )
     return parser
 
 
@@ -128,10 +135,19 @@ def main(argv: list[str]) -> int:
     """Run the command; 0 on success, 1 if training diverged, 2 on a usage error."""
     args = _parser().parse_args(argv)
     try:
-        return _train(args)
+        with _blas_threads(args.blas_threads):
+            return _train(args)
     except (UsageError, ValueError, ImportError) as error:
         print(f"python -m numeric train: {error}", file=sys.stderr)
         return 2
+
+
+def _blas_threads(threads: int) -> contextlib.AbstractContextManager:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # scikit-learn's dependency; without it, the BLAS default
+        return contextlib.nullcontext()
+    return threadpool_limits(threads, user_api="blas") if threads > 0 else contextlib.nullcontext()
 
 
 def _train(args: argparse.Namespace) -> int:

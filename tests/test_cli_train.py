@@ -142,3 +142,21 @@ def test_divergence_exits_1_suggesting_a_lower_rate(capsys):
     assert main([*argv, "--lr", "1e200", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert re.search(r"diverged: .* in epoch 1 \(step \d+\).*lower learning rate", err), err
+
+
+def test_ctrl_c_saves_the_completed_epochs_under_out(tmp_path, monkeypatch, capsys):
+    fit = Model.fit
+
+    def interrupted_fit(self, *args, **kwargs):
+        def ctrl_c(epoch: int, step: int, loss: float) -> None:
+            if epoch == 3 and step == 2:
+                raise KeyboardInterrupt
+
+        return fit(self, *args, **kwargs, on_step=ctrl_c)
+
+    monkeypatch.setattr(Model, "fit", interrupted_fit)
+    out = tmp_path / "run"
+    assert main(["--hidden", "16", "--epochs", "5", "--out", str(out), "--quiet"]) == 130
+    assert "interrupted after 2 complete epochs" in capsys.readouterr().err
+    assert len(json.loads((out / "history.json").read_text())["loss"]) == 2
+    assert Model.load(out / "model.npz").dense_layers[0].weights.shape == (64, 16)

@@ -72,15 +72,17 @@ def test_digits_adam_reaches_97_percent_held_out(digits):
     model = mlp([64, 128, 64, 10])
     history = model.fit(X, y, epochs=25, batch_size=32, optimizer=Adam(0.002), seed=0)
     accuracy = model.evaluate(X_test, y_test)["accuracy"]
-    assert accuracy >= 0.97, accuracy  # measured 0.98
+    assert accuracy >= 0.97, accuracy  # measured 0.9861
     assert history["loss"][-1] < 0.05 * history["loss"][0]
 
 
-def test_digits_momentum_sgd_reaches_97_percent_held_out(digits):
+def test_digits_momentum_sgd_with_decay_reaches_97_percent_held_out(digits):
     X, y, X_test, y_test = digits
-    model = mlp([64, 64, 10])
-    model.fit(X, y, epochs=25, batch_size=32, optimizer=SGD(0.05, momentum=0.9), seed=0)
-    assert model.evaluate(X_test, y_test)["accuracy"] >= 0.97
+    model = mlp([64, 128, 10])
+    optimizer = SGD(0.05, momentum=0.9, decay=1e-3)
+    model.fit(X, y, epochs=25, batch_size=32, optimizer=optimizer, seed=0)
+    assert model.evaluate(X_test, y_test)["accuracy"] >= 0.97  # measured 0.9805 (seeds 0-2)
+    assert optimizer.current_learning_rate == 0.05 / (1 + 1e-3 * (optimizer.iterations - 1))
 
 
 def test_digits_from_logits_with_softmax_cross_entropy(digits):
@@ -89,7 +91,7 @@ def test_digits_from_logits_with_softmax_cross_entropy(digits):
     model.fit(X, y, epochs=15, batch_size=32, optimizer=Adam(0.002), seed=0)
     probabilities = model.predict(X_test)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-12)
-    assert model.evaluate(X_test, y_test)["accuracy"] >= 0.96
+    assert model.evaluate(X_test, y_test)["accuracy"] >= 0.96  # measured 0.9721
 
 
 def test_three_class_spiral_reaches_90_percent_held_out():
