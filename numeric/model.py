@@ -14,25 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from numeric import losses
 from numeric.layers import INIT_FOR_ACTIVATION, Activation, Dense
-from numeric.losses import (
-    BinaryCrossEntropy,
-    CategoricalCrossEntropy,
-    Loss,
-    MeanSquaredError,
-    SoftmaxCrossEntropy,
-)
+from numeric.losses import CategoricalCrossEntropy, Loss, SoftmaxCrossEntropy
 from numeric.optimizers import SGD
 from numeric.training import History, OnStep
 from numeric.validate import as_batch
 
-# Loss classes by table name, to rebuild a saved model's loss.
-LOSSES = {
-    "cross_entropy": CategoricalCrossEntropy,
-    "binary_cross_entropy": BinaryCrossEntropy,
-    "mean_squared_error": MeanSquaredError,
-    "softmax_cross_entropy": SoftmaxCrossEntropy,
-}
 CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy", "softmax_cross_entropy")
 FORMAT = "backprop-derived Model"
 
@@ -220,6 +208,7 @@ class Model:
             "version": 1,
             "dtype": str(self.dtype),
             "loss": loss,
+            "loss_class": type(self.loss).__name__ if self.loss is not None else None,
             "layers": layers,
         }
 
@@ -263,7 +252,7 @@ class Model:
                 )
             else:
                 layers.append(_activation(spec["name"], path))
-        model = cls(layers, _loss(architecture["loss"], path))
+        model = cls(layers, _loss(architecture["loss"], architecture.get("loss_class"), path))
         model._set_weights(arrays, path)
         return model
 
@@ -338,9 +327,17 @@ def _describe(value: object) -> str:
     )
 
 
-def _loss(name: str | None, path: object) -> Loss | None:
+def _loss(name: str | None, class_name: str | None, path: object) -> Loss | None:
+    """The saved loss: its class in ``numeric.losses`` by name, or ``Loss(name)``."""
+    if name is None:
+        return None
+    cls = getattr(losses, str(class_name), None)
     try:
-        return None if name is None else LOSSES[name]() if name in LOSSES else Loss(name)
+        if isinstance(cls, type) and issubclass(cls, Loss) and cls is not Loss:
+            loss = cls()
+            if loss.name == name:
+                return loss
+        return Loss(name)
     except KeyError:
         raise ModelFileError(f"{path}: loss {name!r} is not in the op table") from None
 
