@@ -52,6 +52,11 @@ class SGD(_Optimizer):
         super().__init__(learning_rate, decay)
         self.momentum = momentum
 
+    def __repr__(self) -> str:
+        return (
+            f"SGD(learning_rate={self.learning_rate}, decay={self.decay}, momentum={self.momentum})"
+        )
+
     def update_params(self, layer: object) -> None:
         lr = self.current_learning_rate
         state = self._state(layer) if self.momentum else None
