@@ -55,3 +55,19 @@ class KernelPrinter(NumPyPrinter):
             if first.shape[0] == 1:  # a row of ones times a matrix: its column sums
                 return f"{self._module_format('numpy.sum')}({operand}, axis=0, keepdims=True)"
         return super()._print_MatMul(expr)
+
+    # Special functions come from SciPy, an optional extra: imported by the kernel
+    # that needs one, so that kernels built without it (and the disk cache) need
+    # nothing more than NumPy.
+    def _scipy_special(self, function: str, expr: Any) -> str:
+        args = ", ".join(self._print(arg) for arg in expr.args)
+        return f'__import__("scipy.special").special.{function}({args})'
+
+    def _print_erf(self, expr: Any) -> str:
+        return self._scipy_special("erf", expr)
+
+    def _print_erfc(self, expr: Any) -> str:
+        return self._scipy_special("erfc", expr)
+
+    def _print_ndtr(self, expr: Any) -> str:
+        return self._scipy_special("ndtr", expr)

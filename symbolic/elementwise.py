@@ -3,11 +3,15 @@ r"""Derivatives of elementwise activations, and the forms their kernels evaluate
 For ``y = f(x)`` the backward pass is :math:`\partial L/\partial x = g \, f'(x)`
 with ``g`` the incoming gradient. SymPy's ``diff`` gives :math:`f'`; then
 
-* every ``Heaviside(u)`` gets the op's value at 0 (``Heaviside(u, h0)``);
+* every ``Heaviside(u)`` gets the op's value at 0: ``Heaviside(x, h0)`` and
+  ``Heaviside(-x, 1 - h0)``, so that at a kink :math:`f'` is one-sided;
 * where :math:`f'` can be written through the output alone (sigmoid:
   :math:`y(1 - y)`), that form is used: it reuses the forward result and is
   stable. It is found by solving ``y = f(x)`` for ``x`` and proven equal;
-* otherwise the stable rewrites of ``symbolic.stable`` are applied.
+* the stable rewrites of ``symbolic.stable`` are applied to both kernel forms
+  (their proofs are obligations, run by ``Derived.prove()``);
+* irrational constants become 17-digit floats: NumPy treats Python floats as weak
+  scalars, so float32 arrays stay float32 (``numpy.sqrt(2)*x`` would be float64).
 
 >>> from symbolic.ops import OPS
 >>> derived = derive_elementwise(OPS["sigmoid"])
@@ -15,13 +19,17 @@ with ``g`` the incoming gradient. SymPy's ``diff`` gives :math:`f'`; then
 g*y*(1 - y)
 >>> derive_elementwise(OPS["relu"]).backward.expr
 g*Heaviside(x, 0)
+>>> derive_elementwise(OPS["softplus"]).forward.expr
+logaddexp(0, x)
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import sympy as sp
 
-from symbolic.derived import ArrayForm, Chain, Derived, Step
+from symbolic.derived import ArrayForm, Chain, Derived, Obligation, Step
 from symbolic.ops import Elementwise, x, y
 from symbolic.proof import prove_equal
 
@@ -33,15 +41,34 @@ _INVERTIBLE = (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.Symbol, sp.Number, sp.
 
 
 def fix_heaviside(expr: sp.Expr, h0: sp.Expr) -> sp.Expr:
-    """Give every ``Heaviside`` in ``expr`` the value ``h0`` at 0."""
-    return expr.replace(sp.Heaviside, lambda arg, *_: sp.Heaviside(arg, h0))
+    r"""Give ``Heaviside(u)`` the value ``h0`` at 0, and ``Heaviside(-u)`` the value ``1 - h0``.
+
+    :math:`H(-x) = 1 - H(x)` away from 0; keeping it at 0 too makes the derivative
+    at a kink the one-sided derivative from the left (``h0 = 0``) or the right.
+
+    >>> fix_heaviside(sp.Heaviside(x) + sp.Heaviside(-x) / 100, 0)
+    Heaviside(-x, 1)/100 + Heaviside(x, 0)
+    """
+
+    def fixed(arg: sp.Expr, *_: sp.Expr) -> sp.Expr:
+        return sp.Heaviside(arg, 1 - h0 if arg.could_extract_minus_sign() else h0)
+
+    return expr.replace(sp.Heaviside, fixed)
 
 
 def through_output(f: sp.Expr, derivative: sp.Expr) -> sp.Expr | None:
-    """``derivative`` written in the output ``y = f(x)`` alone, or None."""
+    """``derivative`` written in the output ``y = f(x)`` alone, or None.
+
+    ``solve`` is asked only when ``x`` occurs once in ``f`` (a chain of invertible
+    functions): otherwise it is slow and the inverse is no simpler (SiLU, mish).
+    """
     candidates = [derivative.xreplace({f: y})]
-    if all(isinstance(node, _INVERTIBLE) for node in sp.preorder_traversal(f)):
-        candidates += [derivative.subs(x, inverse) for inverse in sp.solve(sp.Eq(y, f), x)]
+    invertible = all(isinstance(node, _INVERTIBLE) for node in sp.preorder_traversal(f))
+    if invertible and f.count(x) == 1:
+        try:
+            candidates += [derivative.subs(x, inverse) for inverse in sp.solve(sp.Eq(y, f), x)]
+        except NotImplementedError:
+            pass
     for candidate in candidates:
         candidate = sp.simplify(candidate)
         if x not in candidate.free_symbols and sp.count_ops(candidate) <= sp.count_ops(derivative):
@@ -49,35 +76,74 @@ def through_output(f: sp.Expr, derivative: sp.Expr) -> sp.Expr | None:
     return None
 
 
+def as_floats(expr: sp.Expr) -> sp.Expr:
+    """Irrational constants (``sqrt(2)``, ``pi``) as 17-digit floats, for NumPy.
+
+    >>> as_floats(sp.sqrt(2) * x / sp.sqrt(sp.pi))
+    0.79788456080286536*x
+    """
+    return expr.replace(
+        lambda e: e.is_number and not e.is_Rational and not e.is_Float and e.is_real,
+        lambda e: e.evalf(17),
+    )
+
+
+def times_gradient(derivative: sp.Expr) -> sp.Expr:
+    """``g * derivative``, with ``g`` taken into each term of a sum holding masks.
+
+    ``0.01*greater(x, 0)`` is float64 (a float times a boolean array), which would
+    upcast a float32 ``g``; ``0.01*g*greater(x, 0)`` stays float32.
+    """
+    if isinstance(derivative, sp.Add) and derivative.has(sp.Heaviside):
+        return sp.Add(*(g * term for term in derivative.args))
+    return g * derivative
+
+
+def stable_form(expr: sp.Expr, what: str) -> tuple[sp.Expr, list[Obligation]]:
+    """``expr`` after ``symbolic.stable``'s rules, with one obligation per rule applied."""
+    from symbolic.stable import RULES, apply_rule
+
+    obligations = []
+    for rule in RULES:
+        rewritten = apply_rule(expr, rule)
+        if rewritten != expr:
+            claim = f"{what}: {rule.name} ({rewritten} = {expr})"
+            obligations.append(Obligation(claim, partial(rule.prove, rewritten, expr)))
+            expr = rewritten
+    return expr, obligations
+
+
 def derive_elementwise(entry: Elementwise) -> Derived:
     """Derive ``entry``'s gradient and the forward and backward kernel forms."""
-    from symbolic.stable import stabilise
-
     f = entry.expr.subs(dict(entry.params))
     raw = sp.diff(f, x)
     steps = [Step(raw, "SymPy diff")]
     derivative = fix_heaviside(raw, entry.h0)
     if derivative != raw:
-        steps.append(Step(derivative, f"convention: Heaviside(0) = {entry.h0}"))
+        steps.append(
+            Step(
+                derivative, f"convention: Heaviside(0) = {entry.h0}, Heaviside(-0) = {1 - entry.h0}"
+            )
+        )
     in_output = through_output(f, derivative)
+    obligations = []
     if in_output is not None:
         prove_equal(in_output.subs(y, f), derivative)
         steps.append(Step(in_output.subs(y, f), "written through the output y = f(x)"))
-        backward = g * in_output
+        backward, obligations = stable_form(in_output, "backward")
     else:
         # The kernel evaluates the derivative as diff() wrote it, made stable; the
         # simplified form is for the reader (it may overflow where diff's does not).
         simplified = sp.simplify(derivative)
         if sp.count_ops(simplified) < sp.count_ops(derivative):
             steps.append(Step(simplified, "simplify"))
-        stable, _ = stabilise(derivative)
-        backward = g * stable
-
-    forward, _ = stabilise(f)
+        backward, obligations = stable_form(derivative, "backward")
+    forward, forward_obligations = stable_form(f, "forward")
     chain = Chain(sp.Derivative(sp.Function("f")(x), x), tuple(steps))
     return Derived(
         name=entry.name,
         chains=(chain,),
-        forward=ArrayForm((x,), forward),
-        backward=ArrayForm((x, y, g), backward),
+        forward=ArrayForm((x,), as_floats(forward)),
+        backward=ArrayForm((x, y, g), times_gradient(as_floats(backward))),
+        obligations=tuple(forward_obligations + obligations),
     )

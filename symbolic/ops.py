@@ -8,8 +8,13 @@ entries. Adding an elementwise activation is one ``Elementwise`` line in
 Conventions, set here and nowhere else:
 
 * An elementwise op is a formula in ``x``; its output is called ``y``.
-* ``Heaviside(0)`` is SymPy's 1/2; every op here fixes it with ``h0`` (ReLU'(0) = 0,
-  as in the seed and in PyTorch).
+* ``Heaviside(0)`` is SymPy's 1/2; every op here fixes it with ``h0``: the value
+  of ``Heaviside(x)`` at 0, and ``1 - h0`` for ``Heaviside(-x)``, so that at a kink
+  the derivative is the one-sided derivative from the left (``h0 = 0``: ReLU'(0) = 0
+  as in the seed and in PyTorch, LeakyReLU'(0) = alpha) or from the right (``h0 = 1``).
+  A ``Piecewise`` op sets its own convention by its conditions (ELU: ``x > 0``).
+* Parameters (``alpha``) are symbols with a default in ``params``; another value
+  is a derived entry, ``op("leaky_relu(alpha=0.1)")``.
 * Row-wise ops and losses are written per sample, in index form over a symbolic
   class count ``N``: ``z[i]`` the logits, ``p[i]`` the predictions, ``t[i]`` the
   targets (one-hot or probabilities).
@@ -23,7 +28,8 @@ Conventions, set here and nowhere else:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -46,8 +52,22 @@ class Elementwise:
     name: str
     expr: sp.Expr
     doc: str
-    h0: sp.Rational = sp.S.Zero  # the value of Heaviside(0) in the derivative
+    h0: sp.Rational = sp.S.Zero  # Heaviside(x) at 0 (Heaviside(-x) gets 1 - h0)
     params: tuple[tuple[sp.Symbol, float], ...] = ()  # (symbol, default value) pairs
+
+    def with_params(self, **values: float) -> Elementwise:
+        """The same op with other parameter values, named after them.
+
+        >>> OPS["leaky_relu"].with_params(alpha=0.1).name
+        'leaky_relu(alpha=0.1)'
+        """
+        known = {symbol.name: symbol for symbol, _ in self.params}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise TypeError(f"{self.name} has no parameter {unknown[0]!r}; it has {sorted(known)}")
+        params = tuple((symbol, float(values.get(symbol.name, v))) for symbol, v in self.params)
+        label = ", ".join(f"{k}={float(v):g}" for k, v in values.items())
+        return replace(self, name=f"{self.name}({label})", params=params)
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,8 @@ class Affine:
 
 
 Op = Elementwise | Rowwise | Loss | Composed | Affine
+alpha = sp.Symbol("alpha", positive=True)  # the slope / scale of leaky ReLU and ELU
+
 
 # Write each entry on its own lines so the formatter never reflows the table.
 OPS: dict[str, Op] = {
@@ -109,6 +131,43 @@ OPS: dict[str, Op] = {
             "sigmoid",
             1 / (1 + sp.exp(-x)),
             "Logistic sigmoid.",
+        ),
+        Elementwise(
+            "tanh",
+            sp.tanh(x),
+            "Hyperbolic tangent; tanh' = 1 - y^2, through the output.",
+        ),
+        Elementwise(
+            "leaky_relu",
+            sp.Max(0, x) + alpha * sp.Min(0, x),
+            "Leaky ReLU with slope alpha below 0; LeakyReLU'(0) = alpha, as in PyTorch.",
+            params=((alpha, 0.01),),
+        ),
+        Elementwise(
+            "elu",
+            sp.Piecewise((x, x > 0), (alpha * (sp.exp(x) - 1), True)),
+            "Exponential linear unit; ELU'(0) = alpha (the x <= 0 branch), as in PyTorch.",
+            params=((alpha, 1),),
+        ),
+        Elementwise(
+            "softplus",
+            sp.log(1 + sp.exp(x)),
+            "Softplus, a smooth ReLU; evaluated as logaddexp(0, x).",
+        ),
+        Elementwise(
+            "silu",
+            x / (1 + sp.exp(-x)),
+            "Sigmoid-weighted linear unit x * sigmoid(x), also called swish.",
+        ),
+        Elementwise(
+            "gelu",
+            x / 2 * (1 + sp.erf(x / sp.sqrt(2))),
+            "Gaussian error linear unit x * Phi(x), erf form; evaluated through erfc.",
+        ),
+        Elementwise(
+            "mish",
+            x * sp.tanh(sp.log(1 + sp.exp(x))),
+            "Mish, x * tanh(softplus(x)).",
         ),
         # ----- row-wise activations -----
         Rowwise(
@@ -138,6 +197,13 @@ OPS: dict[str, Op] = {
             per=N,
             targets="real",
         ),
+        Loss(
+            "mean_absolute_error",
+            sp.Sum(sp.Abs(p[j] - t[j]), (j, 0, N - 1)),
+            "Mean absolute error, averaged over the N outputs; its derivative sign(0) = 0.",
+            per=N,
+            targets="real",
+        ),
         # ----- composed -----
         Composed(
             "softmax_cross_entropy",
@@ -154,14 +220,33 @@ OPS: dict[str, Op] = {
 }
 
 
+BUILT_IN = frozenset(OPS)  # symbolic.define refuses to redefine these
+
+_WITH_PARAMS = re.compile(r"^(\w+)\((.*)\)$")
+
+
 def op(name: str) -> Op:
     """The table entry called ``name``, or a ``KeyError`` listing the known ops.
 
+    ``"leaky_relu(alpha=0.1)"`` is the entry ``leaky_relu`` with that parameter
+    value (``Elementwise.with_params``): a derived entry, not added to the table.
+
     >>> op("relu").h0
     0
+    >>> op("leaky_relu(alpha=0.1)").params
+    ((alpha, 0.1),)
     """
-    try:
+    if name in OPS:
         return OPS[name]
-    except KeyError:
-        known = ", ".join(sorted(OPS))
-        raise KeyError(f"unknown op {name!r}; the table has: {known}") from None
+    match = _WITH_PARAMS.match(name)
+    if match and isinstance(OPS.get(match[1]), Elementwise):
+        values = {}
+        for item in filter(None, (part.strip() for part in match[2].split(","))):
+            key, _, value = item.partition("=")
+            try:
+                values[key.strip()] = float(value)
+            except ValueError:
+                raise KeyError(f"{name!r}: parameters are written key=number") from None
+        return OPS[match[1]].with_params(**values)
+    known = ", ".join(sorted(OPS))
+    raise KeyError(f"unknown op {name!r}; the table has: {known}") from None

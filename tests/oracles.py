@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import autograd
 import autograd.numpy as anp
+import autograd.scipy.special
 import numpy as np
 from sympy import lambdify
 
@@ -18,8 +19,16 @@ from symbolic.arrays import array_symbol, to_arrays
 from symbolic.ops import OPS, Affine, B, Composed, Elementwise, Loss, N, Rowwise, p, t, x, z
 
 
+class _AutogradPrinter(KernelPrinter):
+    """Special functions from ``autograd.scipy.special``, which autograd differentiates."""
+
+    def _scipy_special(self, function, expr):
+        return f"{function}({', '.join(self._print(arg) for arg in expr.args)})"
+
+
 def _on_autograd(args, expr):
-    return lambdify(args, expr, modules=[{"numpy": anp}, anp], printer=KernelPrinter)
+    special = {"erf": autograd.scipy.special.erf, "erfc": autograd.scipy.special.erfc}
+    return lambdify(args, expr, modules=[{"numpy": anp, **special}, anp], printer=_AutogradPrinter)
 
 
 def reference(name: str):
