@@ -11,6 +11,7 @@ from numeric.losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
     Loss,
+    MeanAbsoluteError,
     MeanSquaredError,
     SoftmaxCrossEntropy,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Diverged",
     "Kernel",
     "Loss",
+    "MeanAbsoluteError",
     "MeanSquaredError",
     "Model",
     "ModelFileError",

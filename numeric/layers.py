@@ -14,7 +14,7 @@ from numeric.kernels import kernels
 from numeric.validate import as_batch
 
 # Initialisation scale by the activation that follows (Glorot & Bengio 2010; He et al. 2015).
-INIT_FOR_ACTIVATION = {"relu": "he"}
+INIT_FOR_ACTIVATION = {"relu": "he", "leaky_relu": "he", "elu": "he"}
 
 
 def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -77,11 +77,19 @@ class Dense:
 
 
 class Activation:
-    """An activation from the op table by name; elementwise or row-wise (softmax)."""
+    """An activation from the op table by name; elementwise or row-wise (softmax).
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._forward, self._backward = kernels(name)
+    Parameters of the op are keywords: ``Activation("leaky_relu", alpha=0.1)`` is the
+    op ``"leaky_relu(alpha=0.1)"`` (the table entry with that value, derived anew).
+    """
+
+    def __init__(self, name: str, **params: float) -> None:
+        from numeric.kernels import kernels_for
+        from symbolic import op
+
+        self.entry = op(name).with_params(**params) if params else op(name)
+        self.name = self.entry.name
+        self._forward, self._backward = kernels_for(self.entry)
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
         self.inputs = as_batch(inputs, f"inputs of {self!r}")

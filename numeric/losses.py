@@ -72,6 +72,15 @@ class MeanSquaredError(Loss):
         super().__init__("mean_squared_error")
 
 
+class MeanAbsoluteError(Loss):
+    """Mean absolute error of real-valued predictions, mean over outputs; sign(0) = 0."""
+
+    one_hot = False
+
+    def __init__(self) -> None:
+        super().__init__("mean_absolute_error")
+
+
 class SoftmaxCrossEntropy(Loss):
     """Cross-entropy of the softmax of logits, computed from the logits (never log 0).
 

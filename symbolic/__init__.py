@@ -3,7 +3,16 @@
 ``symbolic`` never imports ``numeric``.
 """
 
+from symbolic.define import UnstableKernelWarning, define_activation, define_loss, undefine
 from symbolic.forms import derived
 from symbolic.ops import OPS, op
 
-__all__ = ["OPS", "derived", "op"]
+__all__ = [
+    "OPS",
+    "UnstableKernelWarning",
+    "define_activation",
+    "define_loss",
+    "derived",
+    "op",
+    "undefine",
+]
