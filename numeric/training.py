@@ -108,15 +108,13 @@ def train(
                 correct += model._accuracy(output, y_batch) * len(rows)
             if on_step is not None:
                 on_step(epoch, step, loss)
-        history["loss"].append(loss_sum / len(X))
-        if classify:
-            history["accuracy"].append(correct / len(X))
+        row = {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
         if validation_data is not None:
             scores = model.evaluate(*validation_data)
-            history["val_loss"].append(scores["loss"])
-            if classify:
-                history["val_accuracy"].append(scores["accuracy"])
-        history["grad_norm"].append((norms / max(steps, 1)).tolist())
+            row.update(val_loss=scores["loss"], val_accuracy=scores.get("accuracy"))
+        row["grad_norm"] = (norms / max(steps, 1)).tolist()
+        for key, values in history.items():  # all at once: the lists never disagree
+            values.append(row[key])
         if epoch_bar is not None:
             epoch_bar.set_postfix(_postfix(history))
             epoch_bar.update(1)
