@@ -290,8 +290,8 @@ class Model:
                         )
         for k, layer in enumerate(self.layers):
             if isinstance(layer, Dense):
-                layer.weights = arrays[f"layer{k}.weights"].copy()
-                layer.biases = arrays[f"layer{k}.biases"].copy()
+                np.copyto(layer.weights, arrays[f"layer{k}.weights"])
+                np.copyto(layer.biases, arrays[f"layer{k}.biases"])
 
 
 def _read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
