@@ -1,0 +1,152 @@
+"""``python -m symbolic``: list the ops, print their derivations, check a formula.
+
+    python -m symbolic list
+    python -m symbolic derive sigmoid [--format latex|text|markdown]
+    python -m symbolic derive --all --document > derivations.tex
+    python -m symbolic derive --expr "x*tanh(log(1+exp(x)))" --name my_mish
+    python -m symbolic check sigmoid "s*(1-s)"
+
+Exit status: 0 success (``check``: equal); 1 ``check``: not equal, or a derivation
+that does not verify; 2 bad usage, an unknown op, a formula that does not parse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+
+EQUAL, NOT_EQUAL, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A request the command line cannot serve: a one-line message, exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m symbolic", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(required=True, metavar="{list,derive,check}")
+
+    listing = commands.add_parser("list", help="the ops of the table")
+    listing.set_defaults(run=_list)
+
+    derive = commands.add_parser("derive", help="print a derivation, every step proven")
+    derive.add_argument("name", nargs="?", help="an op of the table (see list)")
+    derive.add_argument("--all", action="store_true", help="every op of the table")
+    derive.add_argument("--format", choices=("latex", "text", "markdown"), default="latex")
+    derive.add_argument("--document", action="store_true", help="a complete LaTeX document")
+    derive.add_argument("--expr", help="an activation y = f(x) to define and derive")
+    derive.add_argument("--name", dest="new_name", help="the name --expr is defined under")
+    derive.set_defaults(run=_derive)
+
+    check = commands.add_parser("check", help="is a hand-derived gradient right?")
+    check.add_argument("name", help="an elementwise op, a loss, or softmax_cross_entropy")
+    check.add_argument("formula", help='e.g. "s*(1-s)" for sigmoid, "p - t" for softmax_cr...')
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _list(args: argparse.Namespace) -> int:
+    from symbolic.ops import OPS
+
+    width = max(map(len, OPS))
+    for name, entry in OPS.items():
+        print(f"{name:<{width}}  {type(entry).__name__:<11}  {entry.doc}")
+    return EQUAL
+
+
+def _derivations(args: argparse.Namespace) -> list:
+    from symbolic.derivation import derivation_for, derive
+    from symbolic.ops import OPS
+
+    if args.new_name and not args.expr:
+        raise UsageError("--name names the activation given by --expr")
+    chosen = sum(bool(v) for v in (args.name, args.all, args.expr))
+    if chosen != 1:
+        raise UsageError("derive takes one of: an op's NAME, --all, or --expr FORMULA")
+    if args.all:
+        return [derive(name) for name in OPS]
+    if args.expr:
+        return [derivation_for(_define(args.expr, args.new_name or "f"))]
+    try:
+        return [derive(args.name)]
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
+
+
+def _define(expr: str, name: str) -> object:
+    """The table entry of ``expr`` via ``symbolic.define.define_activation``.
+
+    A built-in name cannot be redefined; ``--name mish`` with mish's own formula
+    derives the built-in.
+    """
+    try:
+        from symbolic.define import define_activation, parse_formula
+    except ImportError:
+        raise UsageError("--expr needs symbolic.define, which this version lacks") from None
+    from symbolic.ops import OPS, x
+    from symbolic.proof import NotEqual, prove_equal
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            entry = define_activation(name, expr)
+        except ValueError as error:
+            builtin = OPS.get(name)
+            if builtin is None or not hasattr(builtin, "params"):
+                raise UsageError(str(error)) from None
+            try:
+                formula = parse_formula(expr, {"x": x})
+                prove_equal(formula, builtin.expr.subs(dict(builtin.params)))
+            except (ValueError, NotEqual):
+                raise UsageError(str(error)) from None
+            print(f"note: {expr} is the built-in {name}; deriving it", file=sys.stderr)
+            entry = builtin
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return entry
+
+
+def _derive(args: argparse.Namespace) -> int:
+    from symbolic.derivation import DerivationError
+    from symbolic.latex import document
+
+    if args.document and args.format != "latex":
+        raise UsageError("--document writes LaTeX; drop --format or use --format latex")
+    derivations = _derivations(args)
+    try:
+        if args.document:
+            print(document(derivations), end="")
+        else:
+            render = {"latex": "latex", "text": "text", "markdown": "markdown"}[args.format]
+            print("\n\n".join(getattr(d, render)() for d in derivations))
+    except DerivationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return NOT_EQUAL
+    return EQUAL
+
+
+def _check(args: argparse.Namespace) -> int:
+    from symbolic.check import FormulaError, check_formula
+
+    try:
+        result = check_formula(args.name, args.formula)
+    except FormulaError as error:
+        raise UsageError(str(error)) from None
+    print(result.message())
+    return EQUAL if result.equal else NOT_EQUAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

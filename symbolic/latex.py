@@ -1,0 +1,197 @@
+r"""Rendering derivations: LaTeX ``aligned`` blocks, a whole document, text, Markdown.
+
+SymPy's printers, with a few nodes made unambiguous:
+
+* ``OneMatrix(m, 1)`` is :math:`\mathbf{1}_{m}` and ``OneMatrix(1, m)`` is
+  :math:`\mathbf{1}_{m}^{\top}` (SymPy prints both as a bare ``1``);
+* ``RowSum(a)`` is a sum over the row, ``RowMax(a)`` a maximum;
+* ``Heaviside(u, 0)`` is the indicator :math:`\mathbf{1}[u > 0]`, so a step that
+  fixes the value at 0 shows, where SymPy would print :math:`\theta(u, 0)`;
+* an op's name such as ``leaky_relu`` stays one upright name, not ``leaky`` with a
+  subscript.
+
+>>> import sympy as sp
+>>> m = sp.Symbol("m")
+>>> to_latex(sp.OneMatrix(1, m) * sp.MatrixSymbol("G", m, 3))
+'\\mathbf{1}_{m}^{\\top} G'
+>>> to_text(sp.Derivative(sp.Symbol("x") ** 2, sp.Symbol("x")))
+'d/dx(x**2)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+if TYPE_CHECKING:
+    from symbolic.derivation import Derivation
+
+
+class DerivationLatexPrinter(LatexPrinter):
+    """LaTeX for derivations: unambiguous ones, row sums, indicators, op names."""
+
+    def _print_OneMatrix(self, expr: Any) -> str:
+        rows, cols = expr.shape
+        if cols == 1:
+            return rf"\mathbf{{1}}_{{{self._print(rows)}}}"
+        if rows == 1:
+            return rf"\mathbf{{1}}_{{{self._print(cols)}}}^{{\top}}"
+        return rf"\mathbf{{1}}_{{{self._print(rows)} \times {self._print(cols)}}}"
+
+    def _print_RowSum(self, expr: Any) -> str:
+        return rf"\sum_{{\mathrm{{row}}}} \left({self._print(expr.args[0])}\right)"
+
+    def _print_RowMax(self, expr: Any) -> str:
+        return rf"\max_{{\mathrm{{row}}}} \left({self._print(expr.args[0])}\right)"
+
+    def _print_Heaviside(self, expr: Any, exp: Any = None) -> str:
+        arg = self._print(expr.args[0])
+        at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        relation = {0: ">", 1: r"\geq"}.get(at_zero)
+        if relation is None:  # SymPy's H(0) = 1/2, or another value: a plain H
+            tex = rf"H\left({arg}\right)"
+        else:
+            tex = rf"\mathbf{{1}}\left[{arg} {relation} 0\right]"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _hprint_Function(self, func: str) -> str:
+        if len(func) > 1 and "_" in func and not func.startswith("\\"):
+            escaped = func.replace("_", "\\_")
+            return rf"\operatorname{{{escaped}}}"
+        return super()._hprint_Function(func)
+
+    def _print_Derivative(self, expr: Any) -> str:
+        # d s_i / d z_c for a named quantity; SymPy's d/dz_c s_i for a formula.
+        inner = expr.expr
+        if len(expr.variables) == 1 and isinstance(inner, sp.Symbol | sp.Indexed | AppliedUndef):
+            variable = expr.variables[0]
+            symbol = r"\partial" if isinstance(variable, sp.Indexed | sp.MatrixSymbol) else "d"
+            return rf"\frac{{{symbol} {self._print(inner)}}}{{{symbol} {self._print(variable)}}}"
+        return super()._print_Derivative(expr)
+
+
+class DerivationStrPrinter(StrPrinter):
+    """One-line text: ``d/dx(...)`` for derivatives, ``ones(m, 1)`` for a column of ones."""
+
+    def _print_Derivative(self, expr: Any) -> str:
+        variables = "".join(f"d{self._print(v)}" for v in expr.variables)
+        inner = self._print(expr.expr)
+        if isinstance(expr.expr, sp.Symbol | sp.Indexed | AppliedUndef):
+            return f"d{inner}/{variables}"
+        return f"d/{variables}({inner})"
+
+    def _print_OneMatrix(self, expr: Any) -> str:
+        return "ones({}, {})".format(*map(self._print, expr.shape))
+
+
+def to_latex(expr: sp.Basic) -> str:
+    """``expr`` as LaTeX, with the printer of this module."""
+    return DerivationLatexPrinter().doprint(expr)
+
+
+def to_text(expr: sp.Basic) -> str:
+    """``expr`` as one line of text."""
+    return DerivationStrPrinter().doprint(expr)
+
+
+_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+}
+
+
+def escape(text: str) -> str:
+    """Plain text made safe inside ``\\text{...}`` or a paragraph."""
+    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+
+
+def aligned_rows(derivation: Derivation) -> list[str]:
+    """The rows of the ``aligned`` block: ``lhs &= step && \\text{reason}``."""
+    rows = []
+    for section in derivation.sections:
+        lhs = to_latex(section.quantity)
+        for number, step in enumerate(section.steps):
+            left = lhs if number == 0 else ""
+            rows.append(rf"{left} &= {to_latex(step.expr)} && \text{{{escape(step.reason)}}}")
+    return rows
+
+
+def aligned(derivation: Derivation) -> str:
+    """One amsmath ``aligned`` block, a blank line's space between quantities."""
+    rows, out = aligned_rows(derivation), []
+    for number, row in enumerate(rows):
+        if number == len(rows) - 1:
+            out.append(row)
+        else:
+            out.append(row + (r" \\[1ex]" if _ends_section(derivation, number) else r" \\"))
+    return "\\begin{aligned}\n" + "\n".join(out) + "\n\\end{aligned}"
+
+
+def _ends_section(derivation: Derivation, row: int) -> bool:
+    ends, total = set(), -1
+    for section in derivation.sections:
+        total += len(section.steps)
+        ends.add(total)
+    return row in ends
+
+
+def text(derivation: Derivation) -> str:
+    """The derivation as plain text, one step a line with its reason."""
+    out = [f"{derivation.name}: {derivation.doc}"]
+    for section in derivation.sections:
+        out.append(f"  {to_text(section.quantity)}")
+        lines = [to_text(step.expr) for step in section.steps]
+        width = min(max(map(len, lines)), 70)
+        for line, step in zip(lines, section.steps, strict=True):
+            out.append(f"    = {line:<{width}}   [{step.reason}]")
+    out.append(f"  {summary(derivation)}")
+    return "\n".join(out)
+
+
+def markdown(derivation: Derivation) -> str:
+    """A Markdown section: heading, the op's description, display math, the proof summary."""
+    return (
+        f"### `{derivation.name}`\n\n{derivation.doc}\n\n$$\n{aligned(derivation)}\n$$\n\n"
+        f"{summary(derivation)}\n"
+    )
+
+
+def summary(derivation: Derivation) -> str:
+    """How the steps were proven, in one sentence."""
+    proofs = [proof for proof in derivation.verify() if proof.method != "definition"]
+    numeric = sum(not proof.symbolic for proof in proofs)
+    conventions = sum("convention" in proof.method for proof in proofs)
+    words = f"{len(proofs) - numeric} steps proven symbolically by SymPy"
+    if numeric:
+        words += f", {numeric} only by a numeric spot check"
+    if conventions:
+        words += f" ({conventions} sets a convention at a kink)"
+    assumed = "; ".join(derivation.assumptions)
+    return f"Verified: {words}." + (f" Assumed: {assumed}." if assumed else "")
+
+
+def document(derivations: Iterable[Derivation]) -> str:
+    """A complete LaTeX document (article, amsmath) with every derivation given."""
+    body = []
+    for derivation in derivations:
+        rows = aligned_rows(derivation)
+        body.append(
+            f"\\section*{{{escape(derivation.name)}}}\n{escape(derivation.doc)}\n"
+            "{\\small\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}}\n"
+            f"{escape(summary(derivation))}\n"
+        )
+    return (
+        "\\documentclass[10pt]{article}\n"
+        "\\usepackage[margin=1.5cm,landscape]{geometry}\n"
+        "\\usepackage{amsmath}\n"
+        "\\allowdisplaybreaks\n"
+        "\\title{Derivations, every step checked by SymPy}\n"
+        "\\date{}\n"
+        "\\begin{document}\n\\maketitle\n\n" + "\n".join(body) + "\n\\end{document}\n"
+    )
