@@ -100,12 +100,20 @@ class Derivation:
     def verify(self) -> tuple[StepProof, ...]:
         """Prove every step equal to the one before; raise ``DerivationError`` if one is not.
 
-        The proofs are computed once per object.
+        The outcome, proofs or failure, is computed once per object.
         """
-        return self._proofs
+        if isinstance(self._outcome, DerivationError):
+            raise self._outcome
+        return self._outcome
 
     @cached_property
-    def _proofs(self) -> tuple[StepProof, ...]:
+    def _outcome(self) -> tuple[StepProof, ...] | DerivationError:
+        try:
+            return self._prove()
+        except DerivationError as error:
+            return error
+
+    def _prove(self) -> tuple[StepProof, ...]:
         proofs = []
         for section in self.sections:
             first = section.steps[0]
@@ -114,10 +122,16 @@ class Derivation:
                 before, step = section.steps[number - 1], section.steps[number]
                 try:
                     method = section.checker.prove(before.expr, step.expr, step.given)
-                except (NotEqual, AssertionError) as error:
+                except NotEqual as error:
                     raise DerivationError(
                         f"{self.name}: step {number} of {section.quantity} "
                         f"({step.reason}) does not follow from the step before: {error}"
+                    ) from error
+                except Exception as error:  # a step that cannot be checked is not proven
+                    raise DerivationError(
+                        f"{self.name}: step {number} of {section.quantity} "
+                        f"({step.reason}) does not follow from the step before: it could "
+                        f"not be checked ({type(error).__name__}: {error})"
                     ) from error
                 proofs.append(StepProof(section.quantity, number, step.reason, method))
         return tuple(proofs)

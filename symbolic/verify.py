@@ -27,14 +27,16 @@ not hold raises ``symbolic.proof.NotEqual``.
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symbolic.ops import OPS, N, c, i, s, t
-from symbolic.proof import Proof, prove_equal
+from symbolic.proof import NotEqual, Proof, prove_equal
 
 
 class Checker(Protocol):
@@ -55,7 +57,8 @@ def _prove(left: sp.Basic, right: sp.Basic) -> Proof:
     """``prove_equal``, retrying with logarithms expanded before a numeric fallback.
 
     ``expand_log(force=True)`` is sound here: every logarithm in the table is of a
-    positive quantity (exponentials, probabilities).
+    positive quantity (exponentials, probabilities). A numeric fallback is redone by
+    ``spot_check``, which fails where a point cannot be evaluated.
     """
     proof = prove_equal(left, right)
     if proof.symbolic:
@@ -63,7 +66,41 @@ def _prove(left: sp.Basic, right: sp.Basic) -> Proof:
     expanded = prove_equal(sp.expand_log(left, force=True), sp.expand_log(right, force=True))
     if expanded.symbolic:
         return Proof(left, right, f"{expanded.method} after expand_log")
-    return proof
+    return Proof(left, right, spot_check(left, right))
+
+
+def spot_check(left: sp.Basic, right: sp.Basic, points: int = 12) -> str:
+    """Compare at random points to 30 digits; raise ``NotEqual`` where they differ.
+
+    Every unknown -- symbol, ``z[k]``, matrix entry ``X[r, c]`` -- gets a value, and a
+    point where either side is not a number counts against the equality (a spot check
+    that evaluates nothing proves nothing). Values are drawn in (-3, 3), then in
+    (0.05, 0.95) where a side is not real there (logarithms of probabilities).
+    """
+    unknowns = sorted(
+        (left - right).atoms(sp.Symbol, sp.Indexed, MatrixElement) - _index_symbols(left, right),
+        key=str,
+    )
+    rng = random.Random(0)
+    for _ in range(points):
+        for low, high in ((-3.0, 3.0), (0.05, 0.95)):
+            at = {u: sp.Float(rng.uniform(low, high), 30) for u in unknowns}
+            a, b = (sp.N(e.xreplace(at), 30) for e in (left, right))
+            if a.is_real and b.is_real:
+                break
+        if not (a.is_number and b.is_number) or a.has(sp.nan, sp.zoo) or b.has(sp.nan, sp.zoo):
+            raise NotEqual(f"{left} and {right}: no value at {at} ({a} and {b})")
+        if abs(complex(a - b)) > 1e-20 * (1 + abs(complex(a)) + abs(complex(b))):
+            raise NotEqual(f"{left} and {right} differ: at {at} the left is {a} and the right {b}")
+    return f"numeric: equal to 30 digits at {points} random points"
+
+
+def _index_symbols(*exprs: sp.Basic) -> set:
+    """Symbols used only as indices (``i`` in ``z[i]``): not unknowns of their own."""
+    inside = {v for e in exprs for atom in e.atoms(sp.Indexed) for v in atom.indices}
+    return {v for v in inside if isinstance(v, sp.Symbol)} | {
+        atom.base.label for e in exprs for atom in e.atoms(sp.Indexed)
+    }
 
 
 @dataclass(frozen=True)

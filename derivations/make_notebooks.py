@@ -1,0 +1,239 @@
+"""Write the notebooks of this folder: one per built-in op, and one for a whole network.
+
+    python derivations/make_notebooks.py
+
+Each op's notebook shows the definition, the derivation (every step proven by SymPy
+before it is shown), the kernels lambdify generated from it, and a check of those
+kernels against central finite differences. Outputs are left empty: the test suite
+(tests/test_notebooks.py) executes every notebook top to bottom.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from symbolic.ops import OPS, Affine, Composed, Elementwise, Loss, Rowwise  # noqa: E402
+
+try:
+    from symbolic.ops import BUILT_IN
+except ImportError:  # an older table: every op is built in
+    BUILT_IN = frozenset(OPS)
+
+SETUP = """\
+import numpy as np
+from IPython.display import Math, display
+
+from numeric import kernels
+from symbolic import derive
+from symbolic.latex import to_latex
+
+
+def gradient(f, a, h=1e-6):
+    \"\"\"The gradient of the scalar f at the array a, by central differences.\"\"\"
+    out = np.zeros_like(a)
+    for index in np.ndindex(a.shape):
+        up, down = a.copy(), a.copy()
+        up[index] += h
+        down[index] -= h
+        out[index] = (f(up) - f(down)) / (2 * h)
+    return out
+
+
+def relative_error(actual, expected):
+    return np.max(np.abs(actual - expected)) / max(np.max(np.abs(expected)), 1e-12)
+
+
+rng = np.random.default_rng(0)"""
+
+CHECKS = {
+    Elementwise: """\
+x = rng.normal(size=(4, 5)) * 2
+x[np.abs(x) < 1e-2] = 0.5  # finite differences stay away from a kink at 0
+g = rng.normal(size=x.shape)  # the gradient arriving from the next layer
+analytic = backward(x, forward(x), g)
+numeric = gradient(lambda a: np.sum(g * forward(a)), x)""",
+    Rowwise: """\
+z = rng.normal(size=(4, 5)) * 2
+g = rng.normal(size=z.shape)
+analytic = backward(z, forward(z), g)
+numeric = gradient(lambda a: np.sum(g * forward(a)), z)""",
+    Loss: """\
+B, N = 4, 3
+p = rng.uniform(0.05, 0.95, size=(B, N))
+t = {targets}
+analytic = backward(p, t, B, N)
+numeric = gradient(lambda a: np.mean(forward(a, t, B, N)), p)""",
+    Composed: """\
+B, N = 4, 3
+z = rng.normal(size=(B, N)) * 2
+t = np.eye(N)[rng.integers(0, N, B)]  # one-hot targets
+s = kernels("{activation}")[0](z)
+analytic = backward(z, s, t, B, N)
+numeric = gradient(lambda a: np.mean(forward(a, t, B, N)), z)""",
+    Affine: """\
+X, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=(1, 2))
+G = rng.normal(size=(4, 2))  # dL/dY arriving from the next layer
+analytic = np.concatenate([a.ravel() for a in backward(X, W, G)])
+numeric = np.concatenate([
+    gradient(lambda a: np.sum(G * forward(a, W, b)), X).ravel(),
+    gradient(lambda a: np.sum(G * forward(X, a, b)), W).ravel(),
+    gradient(lambda a: np.sum(G * forward(X, W, a)), b).ravel(),
+])""",
+}
+
+TARGETS = {
+    "onehot": "np.eye(N)[rng.integers(0, N, B)]",
+    "binary": "rng.integers(0, 2, size=(B, N)).astype(float)",
+    "real": "rng.normal(size=(B, N))",
+}
+
+
+def op_notebook(name: str) -> nbformat.NotebookNode:
+    entry = OPS[name]
+    check = CHECKS[type(entry)].format(
+        targets=TARGETS.get(getattr(entry, "targets", ""), ""),
+        activation=getattr(entry, "activation", ""),
+    )
+    cells = [
+        new_markdown_cell(
+            f"# `{name}`\n\n{entry.doc}\n\n"
+            "The derivation below is computed by SymPy when the notebook runs, and every step "
+            "is proven equal to the one before (`verify()`) before it is shown. The kernels are "
+            "generated from the same derivation by `sympy.lambdify`."
+        ),
+        new_code_cell(SETUP),
+        new_markdown_cell("## Definition"),
+        new_code_cell(
+            f'derivation = derive("{name}")\n'
+            "first = derivation.sections[0]\n"
+            'display(Math(to_latex(first.quantity) + " = " + to_latex(first.steps[0].expr)))'
+        ),
+        new_markdown_cell("## Derivation, every step proven by SymPy"),
+        new_code_cell("derivation"),
+        new_code_cell(
+            'for proof in derivation.verify():\n    print(f"{proof.reason:<55} {proof.method}")'
+        ),
+        new_markdown_cell("## The kernels lambdify generated from it"),
+        new_code_cell(
+            f'forward, backward = kernels("{name}")\nprint(forward.source)\nprint(backward.source)'
+        ),
+        new_markdown_cell("## A numeric check: the backward kernel against finite differences"),
+        new_code_cell(
+            check + "\n\n"
+            "error = relative_error(analytic, numeric)\n"
+            'print(f"largest relative error: {error:.1e}")\n'
+            "assert error < 1e-6, error"
+        ),
+    ]
+    return _notebook(cells)
+
+
+NETWORK_FLOW = r"""# Backpropagation through a whole network
+
+dense → ReLU → dense → softmax + cross-entropy, the seed's "gradient flow" done for
+real: every local gradient below comes from a derivation proven by SymPy, every
+kernel from `lambdify`, and the chain rule only passes the gradients along.
+
+```
+forward:   X ──dense(W1, b1)──▶ Z1 ──ReLU──▶ A1 ──dense(W2, b2)──▶ Z2 ──softmax + CE(T)──▶ L
+backward:  dX ◀── G1 W1ᵀ        G1 = dA1 ⊙ 1[Z1 > 0]   dA1 = G2 W2ᵀ     G2 = (S − T)/B
+           dW1 = Xᵀ G1, db1 = 1ᵀ G1                   dW2 = A1ᵀ G2, db2 = 1ᵀ G2
+```"""
+
+NETWORK_FORWARD = """\
+dense, dense_back = kernels("dense")
+relu, relu_back = kernels("relu")
+softmax = kernels("softmax")[0]
+loss, loss_back = kernels("softmax_cross_entropy")
+
+B, n_in, hidden, N = 8, 5, 6, 3
+X = rng.normal(size=(B, n_in))
+T = np.eye(N)[rng.integers(0, N, B)]
+params = {
+    "W1": rng.normal(size=(n_in, hidden)) * 0.5, "b1": rng.normal(size=(1, hidden)) * 0.1,
+    "W2": rng.normal(size=(hidden, N)) * 0.5, "b2": rng.normal(size=(1, N)) * 0.1,
+}
+
+
+def forward_pass(W1, b1, W2, b2):
+    Z1 = dense(X, W1, b1)
+    A1 = relu(Z1)
+    Z2 = dense(A1, W2, b2)
+    return Z1, A1, Z2, np.mean(loss(Z2, T, B, N))
+
+
+Z1, A1, Z2, L = forward_pass(**params)
+print(f"loss {L:.4f}")"""
+
+NETWORK_BACKWARD = """\
+G2 = loss_back(Z2, softmax(Z2), T, B, N)               # dL/dZ2 = (S - T)/B
+dA1, dW2, db2 = dense_back(A1, params["W2"], G2)       # G2 W2^T, A1^T G2, 1^T G2
+G1 = relu_back(Z1, A1, dA1)                            # dA1 * 1[Z1 > 0]
+dX, dW1, db1 = dense_back(X, params["W1"], G1)
+analytic = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+for key, value in params.items():
+    def L_of(a, key=key):
+        return forward_pass(**{**params, key: a})[-1]
+
+    error = relative_error(analytic[key], gradient(L_of, value))
+    print(f"dL/d{key}: largest relative error against finite differences {error:.1e}")
+    assert error < 1e-6, (key, error)"""
+
+
+def network_notebook() -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell(NETWORK_FLOW),
+        new_code_cell(SETUP),
+        new_markdown_cell("## The three derivations the network needs, each verified"),
+        new_code_cell(
+            'for name in ("dense", "relu", "softmax_cross_entropy"):\n'
+            "    derivation = derive(name)\n"
+            "    first = derivation.sections[0]\n"
+            '    display(Math(to_latex(first.quantity) + " = " + to_latex(first.steps[0].expr)))\n'
+            "    display(derivation)"
+        ),
+        new_markdown_cell("## Their kernels"),
+        new_code_cell(
+            'for name in ("dense", "relu", "softmax_cross_entropy"):\n'
+            "    for kernel in kernels(name):\n"
+            "        print(kernel.source)"
+        ),
+        new_markdown_cell("## Forward pass"),
+        new_code_cell(NETWORK_FORWARD),
+        new_markdown_cell(
+            "## Backward pass: the chain rule passes each derived gradient along\n\n"
+            "and every parameter's gradient is checked against finite differences of the "
+            "whole network's loss."
+        ),
+        new_code_cell(NETWORK_BACKWARD),
+    ]
+    return _notebook(cells)
+
+
+def _notebook(cells: list) -> nbformat.NotebookNode:
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+def main() -> None:
+    for name in sorted(BUILT_IN):
+        nbformat.write(op_notebook(name), HERE / f"{name}.ipynb")
+    nbformat.write(network_notebook(), HERE / "network.ipynb")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Step-by-step derivations: every op's verifies, a broken step is caught, renderings.
+
+Parametrised over the op table: an op added to it is covered with no new test code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+from symbolic import OPS, check_formula, derive, derived
+from symbolic.derivation import Derivation, DerivationError
+from symbolic.matrix import G, X
+from symbolic.ops import Elementwise, c, s, t, x, y
+from symbolic.proof import prove_equal
+from symbolic.steps import walk
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_every_step_of_every_op_verifies(name):
+    derivation = derive(name)
+    proofs = derivation.verify()
+    assert len(proofs) == len(derivation.steps)
+    # Every step after a section's first is proven, and says how.
+    assert all(proof.method for proof in proofs)
+    assert derivation.latex().startswith("\\begin{aligned}")
+
+
+@pytest.mark.parametrize("name", [n for n, e in OPS.items() if isinstance(e, Elementwise)])
+def test_an_elementwise_derivation_starts_at_the_definition_and_ends_at_the_kernels_form(name):
+    entry, derivation = OPS[name], derive(name)
+    f = entry.expr.subs(dict(entry.params))
+    first = derivation.sections[-1].steps[0].expr
+    assert first == sp.Derivative(f, x)
+    # The end is the derived chain's own result (the kernels' source), in x.
+    assert prove_equal(derivation.result.subs(y, f), derived(name).chains[0].result)
+
+
+def test_the_walk_names_the_textbook_rules():
+    sigmoid = [step.reason for step in walk(1 / (1 + sp.exp(-x)), x)]
+    assert "power rule and chain rule" in sigmoid and "chain rule through exp" in sigmoid
+    quotient = [step.reason for step in walk(x / (1 + sp.exp(-x)), x)]
+    assert "quotient rule" in quotient
+    mish = [step.reason for step in walk(x * sp.tanh(sp.log(1 + sp.exp(x))), x)]
+    assert mish[1] == "product rule" and "chain rule through tanh" in mish
+    assert "SymPy diff" not in sigmoid + quotient + mish
+
+
+def _broken(derivation: Derivation, section: int, step: int, wrong: sp.Basic) -> Derivation:
+    sections = list(derivation.sections)
+    steps = list(sections[section].steps)
+    steps[step] = dataclasses.replace(steps[step], expr=wrong)
+    sections[section] = dataclasses.replace(sections[section], steps=tuple(steps))
+    return dataclasses.replace(derivation, sections=tuple(sections))
+
+
+@pytest.mark.parametrize(
+    ("name", "section", "step", "wrong"),
+    [
+        ("sigmoid", -1, 4, 2 * sp.exp(-x) / (1 + sp.exp(-x)) ** 2),  # a factor 2 slipped in
+        ("relu", -1, 2, sp.Heaviside(-x, 0)),  # the wrong side of the kink
+        ("softmax_cross_entropy", 2, 3, s[c] + t[c]),  # a sign error in p - t
+        ("dense", 2, 1, 2 * X.T * G),  # dL/dW off by a factor 2
+    ],
+    ids=["sigmoid", "relu", "softmax_cross_entropy", "dense"],
+)
+def test_a_broken_step_fails_verify_and_is_never_printed(name, section, step, wrong):
+    broken = _broken(derive(name), section, step, wrong)
+    with pytest.raises(DerivationError, match="does not follow"):
+        broken.verify()
+    for render in (broken.latex, broken.text, broken.markdown):
+        with pytest.raises(DerivationError):
+            render()
+
+
+def test_latex_is_unambiguous_for_the_dense_layer_and_conventions():
+    dense = derive("dense").latex()
+    assert r"\mathbf{1}_{m}^{\top} G" in dense and r"\mathbf{1}_{m} b" in dense
+    relu = derive("relu").latex()
+    assert r"\mathbf{1}\left[x > 0\right]" in relu  # Heaviside(x, 0), not theta(x, 0)
+
+
+def test_text_and_markdown_carry_every_reason():
+    derivation = derive("sigmoid")
+    text, markdown = derivation.text(), derivation.markdown()
+    for step in derivation.steps:
+        assert step.reason in text
+    assert "$$\n\\begin{aligned}" in markdown and "Verified:" in markdown
+    assert derivation._repr_latex_().startswith("$$")
+
+
+def test_check_answers_right_and_wrong_formulas_of_every_elementwise_op():
+    for name, entry in OPS.items():
+        if not isinstance(entry, Elementwise):
+            continue
+        # The derived gradient in x, written as a user would.
+        right = sp.sstr(derived(name).chains[0].result)
+        assert check_formula(name, right).equal, name
+        wrong = check_formula(name, f"({right}) * (1 + x**2/7)")
+        assert not wrong.equal and wrong.where is not None, name
+
+
+HAND_DERIVED = [  # formulas from textbooks, an oracle independent of the derivations
+    ("relu", "Heaviside(x, 0)", True),
+    ("relu", "Heaviside(x)", False),  # 1/2 at 0: not the convention the kernels follow
+    ("sigmoid", "exp(-x)/(1+exp(-x))**2", True),
+    ("sigmoid", "s*(1-s)", True),
+    ("sigmoid", "1/(4*cosh(x/2)**2)", True),
+    ("sigmoid", "s*(1+s)", False),
+    ("tanh", "1 - y**2", True),
+    ("tanh", "1 - y", False),
+    ("softplus", "1/(1 + exp(-x))", True),
+    ("softplus", "exp(x)", False),
+    ("silu", "s/x + s*(1 - s/x)", True),
+    ("gelu", "(1 + erf(x/sqrt(2)))/2 + x*exp(-x**2/2)/sqrt(2*pi)", True),
+    ("gelu", "(1 + erf(x/sqrt(2)))/2", False),
+    ("softmax_cross_entropy", "p - t", True),
+    ("softmax_cross_entropy", "s_c - y_c", True),
+    ("softmax_cross_entropy", "(p - t)/B", True),
+    ("softmax_cross_entropy", "t - p", False),
+    ("softmax_cross_entropy", "p*(1 - p) - t", False),
+    ("cross_entropy", "-t/p", True),
+    ("mean_squared_error", "2*(p - t)/N", True),
+]
+
+
+@pytest.mark.parametrize(("name", "formula", "equal"), [h for h in HAND_DERIVED if h[0] in OPS])
+def test_check_agrees_with_hand_derived_formulas(name, formula, equal):
+    assert check_formula(name, formula).equal is equal
+
+
+def test_importing_symbolic_is_silent_and_derives_nothing():
+    code = (
+        "import symbolic, symbolic.derivation as d, symbolic.forms as f\n"
+        "assert d.derivation_for.cache_info().currsize == 0\n"
+        "assert f.derive_entry.cache_info().currsize == 0\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "" and run.stderr == ""
