@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 
 class NotEqual(AssertionError):
@@ -66,7 +67,7 @@ def prove_equal(left: sp.Basic, right: sp.Basic, points: int = 12) -> Proof:
 def find_difference(left: sp.Basic, right: sp.Basic, points: int = 12) -> str | None:
     """A sentence naming a point where ``left`` and ``right`` differ, or None."""
     both = left.free_symbols | right.free_symbols
-    indexed = {atom for e in (left, right) for atom in e.atoms(sp.Indexed)}
+    indexed = {atom for e in (left, right) for atom in e.atoms(sp.Indexed, MatrixElement)}
     indices = {v for atom in indexed for v in atom.free_symbols if v not in indexed}
     free = sorted((v for v in both if isinstance(v, sp.Symbol) and v not in indices), key=str)
     free += sorted(indexed, key=str)
@@ -78,7 +79,8 @@ def find_difference(left: sp.Basic, right: sp.Basic, points: int = 12) -> str | 
         }
         a, b = (sp.N(e.xreplace(at), 30) for e in (left, right))
         if not (a.is_number and b.is_number):
-            continue
+            # An unknown the sampler cannot fill: no point proves anything, so say so.
+            return f"{left} and {right} could not be evaluated at a point (left: {a}, right: {b})"
         if abs(complex(a - b)) > 1e-20 * (1 + abs(complex(a)) + abs(complex(b))):
             where = ", ".join(f"{v} = {sp.N(val, 6)}" for v, val in at.items())
             return (

@@ -32,3 +32,17 @@ def test_a_false_obligation_fails():
 def test_index_form_results_are_checked_on_sizes():
     claims = " ".join(o.claim for o in derived("softmax_cross_entropy").obligations)
     assert "N = 1..4" in claims and "targets sum to one" in claims
+
+
+def test_matrix_entries_are_sampled_not_skipped():
+    # A matrix entry is neither a Symbol nor an Indexed; it must still get values.
+    X, G = sp.MatrixSymbol("X", 2, 2), sp.MatrixSymbol("G", 2, 2)
+    with pytest.raises(NotEqual, match="differ"):
+        prove_equal(G[0, 0] * X[0, 0] * sp.exp(X[0, 1]), 2 * G[0, 0] * X[0, 0] * sp.exp(X[0, 1]))
+
+
+def test_an_unknown_that_cannot_be_sampled_proves_nothing():
+    f = sp.Function("f")
+    x = sp.Symbol("x")
+    with pytest.raises(NotEqual, match="could not be evaluated"):
+        prove_equal(f(x) * sp.exp(sp.sin(x)) + sp.cos(f(x)) ** 3, sp.exp(sp.sin(x)) * f(x) ** 2)
