@@ -1,0 +1,173 @@
+"""Every kernel at the extremes: inputs across +-1e4 (and 0, +-1, p = 0, p = 1) in
+float32 and float64, with NumPy's warnings turned into errors; compared with the
+table's definition evaluated by mpmath (elementwise ops, 30 digits) or in
+``numpy.longdouble`` (row-wise ops and losses). Each stable rewrite is proven."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from numeric.kernels import kernels
+from symbolic import derived
+from symbolic.elementwise import fix_heaviside
+from symbolic.ops import EPS, OPS, Affine, Composed, Elementwise, Loss, Rowwise, x
+from tests.tolerances import ULPS
+
+ELEMENTWISE = sorted(n for n, e in OPS.items() if isinstance(e, Elementwise))
+GRID = np.unique(np.concatenate([np.logspace(-8, 4, 49), -np.logspace(-8, 4, 49), [0, 1, -1]]))
+REFERENCE_POINTS = [-1e4, -1e3, -100, -30, -5, -1, -1e-3, 0, 1e-3, 1, 5, 30, 100, 1e3, 1e4]
+DTYPES = [np.float32, np.float64]
+RAISE = {"over": "raise", "invalid": "raise", "divide": "raise", "under": "ignore"}
+
+
+def finite_silently(fn, *args):
+    with np.errstate(**RAISE):
+        out = fn(*args)
+    assert np.all(np.isfinite(out)), out
+    return out
+
+
+def _heaviside(u, h0=0.5):
+    return mpmath.mpf(1) if u > 0 else mpmath.mpf(0) if u < 0 else mpmath.mpf(h0)
+
+
+def truth(name: str, role: str, value: float) -> float:
+    """The definition (forward) or the convention-fixed derivative (backward), by mpmath
+    at 50 digits (``1 + erf(-7071)`` is 0 there, as it is in float64)."""
+    entry = OPS[name]
+    f = entry.expr.subs(dict(entry.params))
+    expr = f if role == "forward" else fix_heaviside(sp.diff(f, x), entry.h0)
+    fn = sp.lambdify(x, expr, modules=[{"Heaviside": _heaviside}, "mpmath"])
+    with mpmath.workdps(50):
+        return float(fn(mpmath.mpf(value)))
+
+
+def assert_close(actual, expected, dtype):
+    eps = np.finfo(dtype).eps
+    error = np.abs(np.asarray(actual, np.float64) - expected) / np.maximum(np.abs(expected), 1)
+    assert np.max(error) <= ULPS * eps, (np.max(error) / eps, "ulps")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_kernels_are_finite_and_correctly_rounded(name, dtype):
+    forward, backward = kernels(name)
+    xs = GRID.astype(dtype)
+    y = finite_silently(forward, xs)
+    dx = finite_silently(backward, xs, y, np.ones_like(xs))
+    assert y.dtype == dx.dtype == dtype
+    at = np.array(REFERENCE_POINTS, dtype)
+    ys = forward(at)
+    expected_y = np.array([truth(name, "forward", float(v)) for v in at])
+    expected_d = np.array([truth(name, "backward", float(v)) for v in at])
+    assert_close(ys, expected_y, dtype)
+    assert_close(backward(at, ys, np.ones_like(at)), expected_d, dtype)
+
+
+def test_mish_softplus_gelu_stay_finite_without_warnings_at_1e4():
+    for name in ("mish", "softplus", "gelu"):
+        forward, backward = kernels(name)
+        for dtype in DTYPES:
+            xs = np.array([-1e4, -1e3, 0, 1e3, 1e4], dtype)
+            finite_silently(backward, xs, finite_silently(forward, xs), np.ones_like(xs))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_softmax_and_its_cross_entropy_from_extreme_logits(dtype):
+    z = np.array([[1e4, 0, -1e4], [-1e4, -1e4, -1e4], [0, 0, 0], [1e4, 1e4, -1e4]], dtype)
+    t = np.eye(3, dtype=dtype)[[2, 0, 1, 0]]
+    softmax, softmax_back = kernels("softmax")
+    s = finite_silently(softmax, z)
+    finite_silently(softmax_back, z, s, np.ones_like(z))
+    zl = z.astype(np.longdouble)
+    e = np.exp(zl)
+    expected = e / e.sum(axis=1, keepdims=True)
+    assert_close(s, np.asarray(expected, np.float64), dtype)
+    loss, grad = kernels("softmax_cross_entropy")
+    value = finite_silently(loss, z, t, 4, 3)
+    finite_silently(grad, z, s, t, 4, 3)
+    log_softmax = zl - np.log(e.sum(axis=1, keepdims=True))  # e**1e4 is finite in longdouble
+    reference = -np.sum(t * log_softmax, axis=1)
+    # The logit form max + log sum exp(z - max) - sum t z cancels when |z| is large:
+    # its error is a few ulps of max |z| (0.3e-4 at 1e4 in float32), not of the loss.
+    scale = np.max(np.abs(z), axis=1)
+    error = np.abs(value[:, 0] - np.asarray(reference, np.float64))
+    assert np.all(error <= ULPS * np.finfo(dtype).eps * np.maximum(scale, 1))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", ["cross_entropy", "binary_cross_entropy"])
+def test_clipped_losses_at_p_equal_0_and_1(name, dtype):
+    p = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1e-30]], dtype)
+    t = np.array([[1, 0], [1, 0], [0, 1]], dtype) if name == "binary_cross_entropy" else None
+    t = np.array([[1, 0], [1, 0], [0, 1]], dtype) if t is None else t
+    loss, grad = kernels(name)
+    value = finite_silently(loss, p, t, 3, 2)
+    finite_silently(grad, p, t, 3, 2)
+    # The clip bounds as the dtype holds them (1 - 1e-7 is 1 - 1.19e-7 in float32).
+    bounds = dtype(float(EPS)), dtype(1 - float(EPS))
+    clipped = np.clip(p, *bounds).astype(np.longdouble)
+    if name == "cross_entropy":
+        expected = -np.sum(t * np.log(clipped), axis=1)
+    else:
+        expected = -np.mean(t * np.log(clipped) + (1 - t) * np.log(1 - clipped), axis=1)
+    assert_close(value[:, 0], np.asarray(expected, np.float64), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error"])
+def test_regression_losses_across_1e4(name, dtype):
+    values = np.array([-1e4, -1, 0.5, 1e4], dtype)
+    p = np.tile(values, (4, 1))
+    t = np.roll(p, 1, axis=1)  # never equal to p: see the next test for p == t
+    loss, grad = kernels(name)
+    value = finite_silently(loss, p, t, 4, 4)
+    finite_silently(grad, p, t, 4, 4)
+    diff = p.astype(np.longdouble) - t
+    expected = np.mean(diff**2 if name == "mean_squared_error" else np.abs(diff), axis=1)
+    np.testing.assert_allclose(value[:, 0], np.asarray(expected, np.float64), rtol=4e-7)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=FloatingPointError,
+    reason="symbolic.vector.loss_gradient simplifies sign(p - t)/N into "
+    "Piecewise((0, Eq(p, t)), ((p - t)/(N*Abs(p - t)), True)); NumPy's select evaluates "
+    "0/0 in the discarded branch (reported to the owner of vector.py)",
+)
+def test_mean_absolute_error_gradient_at_a_perfect_prediction():
+    p = np.array([[0.5, 1.0]])
+    finite_silently(kernels("mean_absolute_error")[1], p, p.copy(), 1, 2)
+
+
+def test_dense_is_finite_at_1e4():
+    forward, backward = kernels("dense")
+    X, W, b = np.full((2, 3), 1e4), np.full((3, 2), -1e4), np.full((1, 2), 1e4)
+    finite_silently(forward, X, W, b)
+    finite_silently(lambda *a: np.concatenate([np.ravel(g) for g in backward(*a)]), X, W, X[:, :2])
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_every_stable_rewrite_is_proven(name):
+    # Each rule applied to an op's kernel forms is an obligation; proving them all
+    # shows the stable forms equal the plain derivation (on each side of each kink).
+    derivation = derived(name)
+    assert derivation.prove() == [o.claim for o in derivation.obligations]
+
+
+def test_elu_exp_is_clamped_so_both_branches_are_finite():
+    forward = derived("elu").forward.expr
+    assert forward.has(sp.Min) and "expm1" in str(forward)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, e in OPS.items() if isinstance(e, Rowwise | Composed | Affine | Loss))
+)
+def test_every_non_elementwise_op_is_swept(name):
+    # Guard: every op of the table belongs to one of the sweeps above.
+    swept = {"softmax", "softmax_cross_entropy", "cross_entropy", "binary_cross_entropy"}
+    swept |= {"mean_squared_error", "mean_absolute_error", "dense"}
+    assert name in swept
