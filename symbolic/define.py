@@ -187,9 +187,9 @@ def define_loss(
     ``expr`` is :math:`\ell` in ``p`` (a prediction) and ``t`` (its target). With
     ``clip`` predictions are clipped to [1e-7, 1 - 1e-7] first (for logarithms).
 
-    >>> define_loss("log_cosh", "log(cosh(p - t))").per
+    >>> define_loss("quartic", "(p - t)**4").per
     N
-    >>> undefine("log_cosh")
+    >>> undefine("quartic")
     """
     _check_name(name)
     p_, t_ = sp.Symbol("p", real=True), sp.Symbol("t", real=True)
