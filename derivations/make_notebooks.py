@@ -219,6 +219,8 @@ def network_notebook() -> nbformat.NotebookNode:
 
 
 def _notebook(cells: list) -> nbformat.NotebookNode:
+    for number, cell in enumerate(cells):
+        cell.id = f"cell-{number}"  # fixed ids, so regenerating changes nothing in git
     notebook = new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {
         "display_name": "Python 3",

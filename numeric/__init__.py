@@ -10,6 +10,7 @@ from numeric.layers import Activation, Dense, ReLU, Sigmoid, Softmax
 from numeric.losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
+    Huber,
     Loss,
     MeanAbsoluteError,
     MeanSquaredError,
@@ -29,6 +30,7 @@ __all__ = [
     "Diverged",
     "Kernel",
     "Loss",
+    "Huber",
     "MeanAbsoluteError",
     "MeanSquaredError",
     "Model",

@@ -72,6 +72,15 @@ class MeanSquaredError(Loss):
         super().__init__("mean_squared_error")
 
 
+class Huber(Loss):
+    """Huber loss (delta = 1) of real-valued predictions, mean over outputs."""
+
+    one_hot = False
+
+    def __init__(self) -> None:
+        super().__init__("huber")
+
+
 class MeanAbsoluteError(Loss):
     """Mean absolute error of real-valued predictions, mean over outputs; sign(0) = 0."""
 

@@ -15,10 +15,11 @@ class KernelPrinter(NumPyPrinter):
     """
 
     def _print_Heaviside(self, expr: Any) -> str:
-        arg, at_zero = expr.args
+        arg, at_zero = (*expr.args, 0.5)[:2]  # SymPy's one-argument Heaviside is 1/2 at 0
         compare = {0: "numpy.greater", 1: "numpy.greater_equal"}.get(at_zero)
-        if compare is None:
-            return super()._print_Heaviside(expr)
+        if compare is None:  # NumPy's heaviside keeps float32 (a Python float is weak)
+            value = self._print(float(at_zero))
+            return f"{self._module_format('numpy.heaviside')}({self._print(arg)}, {value})"
         return f"{self._module_format(compare)}({self._print(arg)}, 0)"
 
     def _minmax(self, function: str, args: Any) -> str:

@@ -47,18 +47,22 @@ def to_arrays(expr: sp.Basic) -> sp.Basic:
 
 def _sum_to_arrays(total: sp.Sum) -> sp.Basic:
     """``Sum(a*f(k), k)`` as ``a*RowSum(f)``: a factor free of ``k`` is pulled out first,
-    because inside ``RowSum`` every array is summed along its row."""
+    because inside ``RowSum`` every array is summed along its row. The summand is
+    expanded only when it must be (expanding ``t*(m - z)`` would make two sums that
+    cancel in floating point)."""
     if len(total.limits) != 1:
         raise ValueError(f"only single sums translate to arrays, got {total}")
     index = total.limits[0][0]
-    body = sp.expand(total.function, power_exp=False, log=False, multinomial=False)
+    body = total.function
     if isinstance(body, sp.Add):
         return sp.Add(*(_sum_to_arrays(total.func(term, *total.limits)) for term in body.args))
     outside, inside = [], []
     for factor in sp.Mul.make_args(body):
         (inside if index in factor.free_symbols else outside).append(factor)
     summand = sp.Mul(*inside)
-    for atom in summand.atoms(sp.Indexed):
-        if atom.indices != (index,):
-            raise ValueError(f"{atom} inside a sum over {index} does not translate to arrays")
+    if any(atom.indices != (index,) for atom in summand.atoms(sp.Indexed)):
+        expanded = sp.expand(body, power_exp=False, log=False, multinomial=False)
+        if expanded == body:
+            raise ValueError(f"{body} inside a sum over {index} does not translate to arrays")
+        return _sum_to_arrays(total.func(expanded, *total.limits))
     return to_arrays(sp.Mul(*outside)) * RowSum(to_arrays(summand))

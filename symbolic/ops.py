@@ -204,6 +204,19 @@ OPS: dict[str, Op] = {
             per=N,
             targets="real",
         ),
+        Loss(
+            "huber",
+            # min(|r|, 1) (|r| - min(|r|, 1)/2): r^2/2 for |r| <= 1, |r| - 1/2 beyond (delta = 1,
+            # PyTorch's default); one formula, so no Piecewise for NumPy to evaluate twice.
+            sp.Sum(
+                sp.Min(sp.Abs(p[j] - t[j]), 1)
+                * (sp.Abs(p[j] - t[j]) - sp.Min(sp.Abs(p[j] - t[j]), 1) / 2),
+                (j, 0, N - 1),
+            ),
+            "Huber loss with delta = 1, averaged over the N outputs.",
+            per=N,
+            targets="real",
+        ),
         # ----- composed -----
         Composed(
             "softmax_cross_entropy",

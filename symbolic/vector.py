@@ -159,7 +159,12 @@ def loss_gradient(entry: Loss) -> Chain:
     """:math:`\\partial \\ell/\\partial p_c` of one sample's loss, then of the batch mean."""
     per_sample = entry.expr / entry.per
     raw = sp.diff(per_sample, p[c])
-    evaluated = sp.simplify(in_range(raw.doit()))
+    evaluated = in_range(raw.doit())
+    simplified = sp.simplify(evaluated)
+    # simplify writes sign(u) as Piecewise((0, Eq(u, 0)), (u/|u|, True)); NumPy evaluates
+    # both branches, 0/0 included, so a simplification that adds a Piecewise is refused.
+    if not simplified.has(sp.Piecewise) or evaluated.has(sp.Piecewise):
+        evaluated = simplified
     batch = evaluated / B
     return Chain(
         sp.Derivative(sp.Symbol("L"), p[c]),
@@ -214,8 +219,9 @@ def derive_composed(entry: Composed) -> Derived:
     )
     # The loss from logits: log s_j = z_j - m - log sum_k exp(z_k - m), never log(0).
     k = sp.Symbol("k", integer=True, nonnegative=True)
-    log_sum = m + sp.log(sum_over(sp.exp(z[k] - m), k))
-    from_logits = log_sum - sum_over(t[j] * z[j], j)
+    # Written as sum_j t_j (m - z_j) + log sum_k exp(z_k - m): both terms are >= 0, so
+    # nothing cancels when the logits are large (m = sum_j t_j m since the targets sum to 1).
+    from_logits = sum_over(t[j] * (m - z[j]), j) + sp.log(sum_over(sp.exp(z[k] - m), k))
     softmax_j = activation.expr.xreplace({j: k}).xreplace({i: j})  # rename the inner index
     plain = loss.expr.xreplace({p[j]: softmax_j})
     zs, ss, ts = array_symbol(z), array_symbol(s), array_symbol(t)
