@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +103,7 @@ class Model:
         layers = self.layers
         if self._softmax_then_cross_entropy():
             softmax = layers[-1]
-            dvalues = SoftmaxCrossEntropy().backward_from(softmax.inputs, output, y)
+            dvalues = self._composed.backward_from(softmax.inputs, output, y)
             softmax.dinputs = dvalues
             layers = layers[:-1]
         else:
@@ -112,6 +113,11 @@ class Model:
                 return layers[0].backward(dvalues, inputs_gradient=False)
             dvalues = layers[k].backward(dvalues)
         return dvalues
+
+    @cached_property
+    def _composed(self) -> SoftmaxCrossEntropy:
+        """The loss whose derived gradient replaces softmax + cross-entropy's two."""
+        return SoftmaxCrossEntropy()
 
     @property
     def is_classifier(self) -> bool:

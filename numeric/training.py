@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from numeric.validate import check_finite
+from numeric.validate import as_targets, check_finite
 
 History = dict[str, list]
 OnStep = Callable[[int, int, float], None]
@@ -71,6 +71,10 @@ def train(
         check_finite(X, "X")
         if y.dtype.kind == "f":
             check_finite(y.reshape(len(y), -1), "y")
+    if model.dense_layers and hasattr(model.loss, "one_hot"):
+        # Checked once on the whole set, so an error names the dataset's row, not a batch's.
+        width = model.dense_layers[-1].n_neurons
+        as_targets(y, len(X), width, X.dtype, one_hot=model.loss.one_hot)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     size = int(batch_size) if batch_size else max(len(X), 1)
     classify = model.is_classifier
