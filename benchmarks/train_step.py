@@ -78,7 +78,7 @@ def generated(batch: int, dtype: type):
     def step():
         output = model.forward(X)
         loss = model.loss.calculate(output, y)
-        model.backward(output, y)
+        model.backward(output, y, inputs_gradient=False)  # as PyTorch: X needs no gradient
         for layer in model.dense_layers:
             optimizer.update_params(layer)
         return loss
