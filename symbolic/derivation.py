@@ -25,13 +25,14 @@ y &= \max\left(0, x\right) && \text{definition} \\[1ex]
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
 import sympy as sp
 
-from symbolic.derived import Chain, Derived, Step
+from symbolic.derived import Chain, Derived, Obligation, Step
 from symbolic.ops import (
     OPS,
     Affine,
@@ -91,6 +92,9 @@ class Derivation:
     sections: tuple[Section, ...]
     result: Any  # the gradient; a tuple for several (the dense layer)
     assumptions: tuple[str, ...] = field(default=())
+    # The derivation's other claims (the kernels' stable rewrites, sizes N = 1..4...),
+    # proven by verify() after the steps.
+    obligations: tuple[Obligation, ...] = field(default=())
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -134,6 +138,13 @@ class Derivation:
                         f"not be checked ({type(error).__name__}: {error})"
                     ) from error
                 proofs.append(StepProof(section.quantity, number, step.reason, method))
+        for obligation in self.obligations:
+            try:
+                obligation.prove()
+            except NotEqual as error:
+                raise DerivationError(
+                    f"{self.name}: {obligation.claim} is false: {error}"
+                ) from error
         return tuple(proofs)
 
     def latex(self) -> str:
@@ -186,7 +197,7 @@ def derivation_for(entry: Any) -> Derivation:
         Composed: _composed,
         Affine: _affine,
     }[type(entry)]
-    return build(entry, derived)
+    return dataclasses.replace(build(entry, derived), obligations=derived.obligations)
 
 
 # ----- elementwise: the walk, then the chain's own steps -----

@@ -142,3 +142,22 @@ def test_importing_symbolic_is_silent_and_derives_nothing():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "" and run.stderr == ""
+
+
+def test_verify_also_proves_the_derivations_obligations():
+    import dataclasses
+    from functools import partial
+
+    import sympy as sp
+
+    from symbolic.derivation import DerivationError, derive
+    from symbolic.derived import Obligation
+    from symbolic.proof import prove_equal
+
+    x = sp.Symbol("x")
+    good = derive("softmax")
+    assert good.obligations  # the Jacobian on sizes, the max shift...
+    false = Obligation("x = 2x", partial(prove_equal, x * sp.exp(x), 2 * x * sp.exp(x)))
+    broken = dataclasses.replace(good, obligations=(*good.obligations, false))
+    with pytest.raises(DerivationError, match="x = 2x is false"):
+        broken.verify()
