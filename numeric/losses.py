@@ -17,11 +17,15 @@ from numeric.validate import as_batch, as_targets
 class Loss:
     """A loss from the op table by name; ``y_pred`` are what its kernels expect."""
 
-    one_hot = True  # targets are one-hot rows
-
     def __init__(self, name: str) -> None:
+        from symbolic import op
+
         self.name = name
         self._forward, self._backward = kernels(name)
+        entry = op(name)
+        entry = op(entry.loss) if hasattr(entry, "loss") else entry  # a composed op's loss
+        # Targets are one-hot rows (checked to sum to 1) as the table entry says.
+        self.one_hot = getattr(entry, "targets", "onehot") == "onehot"
 
     def targets(self, y_pred: np.ndarray, y_true: object) -> np.ndarray:
         batch, classes = y_pred.shape
@@ -57,16 +61,12 @@ class CategoricalCrossEntropy(Loss):
 class BinaryCrossEntropy(Loss):
     """Binary cross-entropy of probabilities (after a sigmoid), mean over outputs."""
 
-    one_hot = False
-
     def __init__(self) -> None:
         super().__init__("binary_cross_entropy")
 
 
 class MeanSquaredError(Loss):
     """Mean squared error of real-valued predictions, mean over outputs."""
-
-    one_hot = False
 
     def __init__(self) -> None:
         super().__init__("mean_squared_error")
@@ -75,16 +75,12 @@ class MeanSquaredError(Loss):
 class Huber(Loss):
     """Huber loss (delta = 1) of real-valued predictions, mean over outputs."""
 
-    one_hot = False
-
     def __init__(self) -> None:
         super().__init__("huber")
 
 
 class MeanAbsoluteError(Loss):
     """Mean absolute error of real-valued predictions, mean over outputs; sign(0) = 0."""
-
-    one_hot = False
 
     def __init__(self) -> None:
         super().__init__("mean_absolute_error")

@@ -117,3 +117,16 @@ def test_a_parameter_is_chosen_by_keyword():
     out = layer.forward(np.array([[-1.0, 2.0]]))
     assert out.tolist() == [[-0.2, 2.0]]
     assert layer.backward(np.ones((1, 2))).tolist() == [[0.2, 1.0]]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, e in OPS.items() if getattr(e, "targets", None) == "real")
+)
+def test_every_builtin_regression_loss_trains_on_digits(name, digits):
+    # Regress the digit's value from its pixels; predicting the mean errs by 2.5 on average.
+    from numeric import Loss, ReLU
+
+    X, y, X_test, y_test = digits
+    model = Model([Dense(64, 64, rng=0), ReLU(), Dense(64, 1, rng=1)], loss=Loss(name))
+    model.fit(X, y.reshape(-1, 1) * 1.0, epochs=30, batch_size=32, optimizer=Adam(0.01), seed=0)
+    assert np.mean(np.abs(model.predict(X_test)[:, 0] - y_test)) < 1.0
