@@ -1,7 +1,9 @@
 """Hypothesis: random shapes (batch 1..512, width 1..64) and values including the
 extremes, float32 and float64. Every elementwise kernel is finite, agrees with the
 autograd oracle where the oracle is finite, with central differences where they are
-well-conditioned, and in float32 with its float64 result. Profile: tests/conftest.py."""
+well-conditioned, and in float32 with its float64 result; softmax, the losses and the
+dense layer agree with autograd and with differences along a random direction.
+Profile: tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -50,3 +52,28 @@ def test_elementwise_kernels_agree_with_autograd_and_float64(name, x):
     h = 1e-6
     fd = (forward(x + h) - forward(x - h)) / (2 * h) * g
     assert np.all(np.abs(fd - dx)[smooth] <= 1e-5 * np.maximum(np.abs(dx[smooth]), 1))
+
+
+OTHERS = sorted(n for n, e in OPS.items() if not isinstance(e, Elementwise))
+
+
+@pytest.mark.parametrize("name", OTHERS)
+@given(shape=shapes, seed=st.integers(0, 2**32 - 1))
+def test_row_wise_losses_and_dense_agree_with_autograd_and_differences(name, shape, seed):
+    # Softmax, the losses and the dense layer on random shapes, with inputs sampled as in
+    # test_kernels: autograd element by element, central differences along a direction.
+    from tests.test_kernels import case
+
+    forward, ref, args, checks = case(name, shape, np.random.default_rng(seed))
+    direction_rng = np.random.default_rng(seed + 1)
+    for argnum, gradient, cotangent in checks:
+        assert np.all(np.isfinite(gradient))
+        expected = vjp(ref, argnum, args, cotangent)
+        error = np.abs(gradient - expected) / np.maximum(np.abs(expected), 1)
+        assert np.max(error) <= 1e-9
+        v = direction_rng.standard_normal(np.shape(args[argnum]))
+        h = 1e-6
+        up, down = list(args), list(args)
+        up[argnum], down[argnum] = args[argnum] + h * v, args[argnum] - h * v
+        along = (np.sum(cotangent * forward(*up)) - np.sum(cotangent * forward(*down))) / (2 * h)
+        assert abs(np.sum(v * gradient) - along) <= 1e-5 * max(1.0, abs(along))
