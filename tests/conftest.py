@@ -3,6 +3,8 @@ runs in bounded time; ``dev`` tries many more. Select with ``HYPOTHESIS_PROFILE=
 
 import os
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -19,3 +21,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's digits, pixels / 16: 1400 samples to train on, 397 held out."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    X, y = data.data / 16.0, data.target
+    order = np.random.default_rng(0).permutation(len(X))
+    return X[order[:1400]], y[order[:1400]], X[order[1400:]], y[order[1400:]]

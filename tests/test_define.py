@@ -6,20 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from numeric import Activation, Adam, CategoricalCrossEntropy, Dense, Model, Softmax, kernels
 from symbolic import OPS, UnstableKernelWarning, define_activation, define_loss, undefine
 from symbolic.ops import Elementwise
 from tests.oracles import reference, vjp
-
-
-@pytest.fixture(scope="module")
-def digits():
-    data = load_digits()
-    X, y = data.data / 16.0, data.target
-    order = np.random.default_rng(0).permutation(len(X))
-    return X[order[:1400]], y[order[:1400]], X[order[1400:]], y[order[1400:]]
 
 
 def accuracy_with(activation, digits):

@@ -9,20 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 import numeric
 from numeric import SGD, CategoricalCrossEntropy, Dense, Model, ReLU, Softmax
 from numeric.kernels import generate, kernels
 from symbolic import OPS, derived
-
-
-@pytest.fixture(scope="module")
-def digits():
-    data = load_digits()
-    X, y = data.data / 16.0, data.target
-    order = np.random.default_rng(0).permutation(len(X))
-    return X[order[:1400]], y[order[:1400]], X[order[1400:]], y[order[1400:]]
 
 
 def test_digits_reach_95_percent_held_out(digits):
