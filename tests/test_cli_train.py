@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +34,8 @@ def last_line(text: str) -> float:
     return float(match.group(1))
 
 
-def test_default_command_reaches_97_percent_within_30_seconds():
-    start = time.perf_counter()
+def test_default_command_reaches_97_percent():
+    # Its wall time (measured 5 s, budget 30 s) is in benchmarks/budgets.py, not a test.
     done = subprocess.run(
         [sys.executable, "-m", "numeric", "train", "--data", "digits"],
         cwd=ROOT,
@@ -44,10 +43,8 @@ def test_default_command_reaches_97_percent_within_30_seconds():
         text=True,
         timeout=120,
     )
-    seconds = time.perf_counter() - start
     assert done.returncode == 0, done.stderr
     assert last_line(done.stdout) >= 0.97  # measured 0.9833
-    assert seconds < 30, seconds  # measured 5 s
     assert "40/40" in done.stderr and "val_acc=" in done.stderr  # the progress bar
 
 

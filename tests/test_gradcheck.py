@@ -3,8 +3,6 @@ right gradient and diagnosis; no correct one flagged, in float64 or float32."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -202,14 +200,11 @@ def test_a_large_layer_that_cannot_be_blocked_is_checked_along_directions():
     assert wrong.wrong == ["dweights"] and wrong["dweights"].comparisons[0].max_rel > 0.1
 
 
-def test_a_784_to_128_dense_layer_is_checked_in_under_two_seconds():
-    numeric.kernels("dense")  # built once per process; not part of the check
+def test_a_784_to_128_dense_layer_is_checked():
+    # Its time (measured 0.05-0.2 s, budget 2 s) is in benchmarks/budgets.py, not a test.
     np.random.seed(0)
-    layer = dense.DenseLayer(784, 128)
-    start = time.perf_counter()
-    report = check_gradients(layer, (5, 784))
-    elapsed = time.perf_counter() - start
-    assert report and elapsed < 2.0, (elapsed, str(report))
+    report = check_gradients(dense.DenseLayer(784, 128), (5, 784))
+    assert report, str(report)
     broken = check_gradients(dense.DenseLayerAveragedWeights(784, 128), (5, 784))
     assert broken.wrong == ["dweights"] and broken["dweights"].diagnosis.startswith("5x too small")
 
