@@ -57,7 +57,7 @@ def derive_dense() -> Derived:
             Chain(
                 sp.Symbol(rf"\frac{{\partial L}}{{\partial {wrt.name}}}"),
                 (
-                    Step(sp.Derivative(L, wrt), "chain rule: dL = trace(transpose(G) dY), G = dL/dY"),
+                    Step(sp.Derivative(L, wrt), "chain rule: dL = trace(transpose(G) dY)"),
                     Step(gradient, "matrix calculus (SymPy diff)"),
                 ),
             )
