@@ -43,36 +43,39 @@ def load_digits(dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
     return (data.data / 16.0).astype(dtype), data.target.astype(np.int64)
 
 
+def _by_class(
+    samples: int, classes: int, seed: int | None, dtype: type, place
+) -> tuple[np.ndarray, np.ndarray]:
+    """X (samples * classes, 2) with class k's points from ``place(k, rng)``, y its labels."""
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([place(k, rng) for k in range(classes)])
+    return X.astype(dtype), np.repeat(np.arange(classes, dtype=np.int64), samples)
+
+
 def spiral_data(
     samples: int, classes: int, seed: int | None = 0, dtype: type = np.float64
 ) -> tuple[np.ndarray, np.ndarray]:
     """nnfs-style spiral arms: X (samples * classes, 2), y (samples * classes,)."""
-    rng = np.random.default_rng(seed)
-    X = np.zeros((samples * classes, 2))
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for k in range(classes):
-        rows = slice(samples * k, samples * (k + 1))
+
+    def arm(k: int, rng: np.random.Generator) -> np.ndarray:
         radius = np.linspace(0.0, 1, samples)
         angle = np.linspace(k * 4, (k + 1) * 4, samples) + rng.standard_normal(samples) * 0.2
-        X[rows] = np.c_[radius * np.sin(angle * 2.5), radius * np.cos(angle * 2.5)]
-        y[rows] = k
-    return X.astype(dtype), y
+        return np.c_[radius * np.sin(angle * 2.5), radius * np.cos(angle * 2.5)]
+
+    return _by_class(samples, classes, seed, dtype, arm)
 
 
 def vertical_data(
     samples: int, classes: int, seed: int | None = 0, dtype: type = np.float64
 ) -> tuple[np.ndarray, np.ndarray]:
     """nnfs-style vertical clusters: X (samples * classes, 2), y (samples * classes,)."""
-    rng = np.random.default_rng(seed)
-    X = np.zeros((samples * classes, 2))
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for k in range(classes):
-        rows = slice(samples * k, samples * (k + 1))
-        X[rows] = np.c_[
+
+    def cluster(k: int, rng: np.random.Generator) -> np.ndarray:
+        return np.c_[
             rng.standard_normal(samples) * 0.1 + k / 3, rng.standard_normal(samples) * 0.1 + 0.5
         ]
-        y[rows] = k
-    return X.astype(dtype), y
+
+    return _by_class(samples, classes, seed, dtype, cluster)
 
 
 def sine_data(samples: int = 1000, dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
