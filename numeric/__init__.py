@@ -4,7 +4,7 @@ the layers, losses, optimizers and ``Model`` built on them.
 Importing ``numeric`` builds nothing: each kernel is generated when a layer first asks.
 """
 
-from numeric.gradcheck import check_gradients
+from numeric.check import check_gradients
 from numeric.kernels import Kernel, kernels
 from numeric.layers import Activation, Dense, ReLU, Sigmoid, Softmax
 from numeric.losses import (

@@ -79,15 +79,20 @@ def gradient(
     evaluate: Evaluate,
     array: np.ndarray,
     g: np.ndarray,
-    axis: int,
+    axis: int | None,
     rng: np.random.Generator,
     rtol: float,
 ) -> tuple[np.ndarray | None, str]:
-    """d<g, out>/d array, or None when too large to get element by element; and how."""
+    """d<g, out>/d array, or None when too large to get element by element; and how.
+
+    ``axis`` is the axis along which lines may be moved together (see ``blocked``),
+    or None when the code's structure promises nothing.
+    """
     if array.size <= ELEMENTWISE_MAX:
         return elementwise(evaluate, array, g), "finite differences"
     out = evaluate()
-    if array.ndim == 2 and out.ndim == 2 and out.shape[axis] == array.shape[axis]:
+    blockable = axis is not None and array.ndim == 2 and out.ndim == 2
+    if blockable and out.shape[axis] == array.shape[axis]:
         grad = blocked(evaluate, array, g, axis)
         scale = np.linalg.norm(grad)
         bound = rtol * scale * np.sqrt(array.size) + 1e-12  # |v| ~ sqrt(size)

@@ -9,7 +9,8 @@ when every gradient matches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -20,22 +21,44 @@ def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -
     return float(np.max(np.abs(actual - expected), initial=0.0)) <= atol + rtol * scale
 
 
+def _factor_cause(factor: float, sizes: dict[str, int]) -> str | None:
+    """The likely cause of a constant factor: a size divided once too often or not at all."""
+    for what, size in sizes.items():
+        if size > 1 and np.isclose(factor, size, rtol=1e-3):
+            return f"{size}x too large, {what}: the division by {what} is missing"
+        if size > 1 and np.isclose(factor, 1 / size, rtol=1e-3):
+            return f"{size}x too small, {what}: divided by {what} once too often"
+    if np.isclose(factor, 2, rtol=1e-3):
+        return (
+            "2x too large: a factor 2 too many (the 2 of a square, d(x^2)/dx = 2x, counted twice?)"
+        )
+    if np.isclose(factor, 0.5, rtol=1e-3):
+        return "2x too small: the 2 of a square is missing (d(x^2)/dx = 2x)"
+    return None
+
+
 def diagnose(
-    actual: np.ndarray, expected: np.ndarray, batch: int, rtol: float, atol: float
+    actual: np.ndarray,
+    expected: np.ndarray,
+    batch: int,
+    rtol: float,
+    atol: float,
+    sizes: dict[str, int] | None = None,
 ) -> str | None:
-    """The usual mistake that turns ``expected`` into ``actual`` (same shape), if any."""
+    """The usual mistake that turns ``expected`` into ``actual`` (same shape), if any.
+
+    ``sizes`` names the sizes a factor may come from (the batch size, the number of
+    outputs); the batch size is always among them.
+    """
 
     def close(candidate: np.ndarray) -> bool:
         return _close(actual, candidate, rtol, atol)
 
+    sizes = {"the batch size": batch, **(sizes or {})}
     if not np.any(actual):
         return "all zeros"
     if close(-expected):
         return "wrong sign: actual = -expected"
-    if batch > 1 and close(expected * batch):
-        return f"{batch}x too large, the batch size: the division by the batch size is missing"
-    if batch > 1 and close(expected / batch):
-        return f"{batch}x too small, the batch size: divided by the batch size once too often"
     if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and close(expected.T):
         return "transposed: actual = expected.T"
     zero = expected == 0
@@ -43,7 +66,15 @@ def diagnose(
         return "inverted mask: nonzero exactly where the expected gradient is zero"
     factor = float(np.vdot(actual, expected) / max(np.vdot(expected, expected), 1e-300))
     if close(expected * factor):
-        return f"off by a constant factor: actual = {factor:.4g} x expected"
+        cause = _factor_cause(factor, sizes)
+        return cause or f"off by a constant factor: actual = {factor:.4g} x expected"
+    if expected.ndim == 2 and expected.shape[0] > 1:
+        rows = np.einsum("ij,ij->i", actual, expected) / np.maximum(
+            np.einsum("ij,ij->i", expected, expected), 1e-300
+        )
+        if close(expected * rows[:, None]):
+            shown = ", ".join(f"{r:.3g}" for r in rows[:4]) + (", ..." if len(rows) > 4 else "")
+            return f"off by a factor that differs per row (per sample): {shown}"
     return None
 
 
@@ -75,14 +106,24 @@ class Comparison:
     actual: float | None = None
     wrong: tuple[int, int] | None = None  # (elements outside tolerance, elements)
     diagnosis: str | None = None
+    expected_array: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def with_diagnosis(self, diagnosis: str) -> Comparison:
+        return replace(self, diagnosis=diagnosis)
 
 
 def compare(
-    actual: object, expected: np.ndarray, against: str, batch: int, rtol: float, atol: float
+    actual: object,
+    expected: np.ndarray,
+    against: str,
+    batch: int,
+    rtol: float,
+    atol: float,
+    sizes: dict[str, int] | None = None,
 ) -> Comparison:
     """``actual`` (a gradient as backward set it, or None) against ``expected`` (float64)."""
     if actual is None:
-        return Comparison(against, False, diagnosis="missing: backward did not set it")
+        return Comparison(against, False, diagnosis="missing: backward neither set nor returned it")
     actual = np.asarray(actual)
     if actual.dtype.kind not in "fiu":
         return Comparison(against, False, diagnosis=f"not a numeric array: {actual.dtype}")
@@ -103,28 +144,40 @@ def compare(
         float(expected[worst]) if error.size else None,
         float(actual[worst]) if error.size else None,
         (int(np.sum(error > atol + rtol * scale)), int(error.size)),
-        None if ok else diagnose(actual, expected, batch, rtol, atol),
+        None if ok else diagnose(actual, expected, batch, rtol, atol, sizes),
+        expected,
     )
 
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """One gradient (``dinputs``, ``dweights`` or ``dbiases``) against every reference."""
+    """One gradient (named as its author names it) against every reference.
+
+    ``convention`` names an objective the gradient is right for when it is not right
+    for the forward alone (an L2 penalty added into ``dweights``, as the nnfs book does).
+    """
 
     name: str
     comparisons: tuple[Comparison, ...]
+    convention: str | None = None
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.comparisons)
+        return self.convention is not None or all(c.ok for c in self.comparisons)
+
+    @property
+    def status(self) -> str:
+        if all(c.ok for c in self.comparisons):
+            return "ok"
+        return "ok+" + self.convention.split()[0] if self.convention else "WRONG"
 
     @property
     def diagnosis(self) -> str | None:
         """The first reference's diagnosis (the kernel's when the op is known)."""
         return next((c.diagnosis for c in self.comparisons if c.diagnosis), None)
 
-    def lines(self) -> list[str]:
-        head = f"  {self.name:<9} {'ok' if self.ok else 'WRONG':<6} "
+    def lines(self, width: int = 9) -> list[str]:
+        head = f"  {self.name:<{width}} {self.status:<6} "
         pad = " " * len(head)
         out = []
         for i, c in enumerate(self.comparisons):
@@ -142,7 +195,9 @@ class GradientCheck:
                 f"{pad}worst element [{index}]: expected {worst.expected + 0.0:.6g}, "
                 f"actual {worst.actual + 0.0:.6g}"
             )
-        if self.diagnosis:
+        if self.convention:
+            out.append(f"{pad}right for {self.convention}")
+        elif self.diagnosis:
             out.append(f"{pad}diagnosis: {self.diagnosis}")
         return out
 
@@ -156,12 +211,22 @@ class Report:
     setup: str  # dtype and shapes
     gradients: tuple[GradientCheck, ...]
     notes: tuple[str, ...] = field(default=())
+    style: str = "objects"  # which way of writing a backward it was read as
 
     def __bool__(self) -> bool:
         return all(g.ok for g in self.gradients)
 
     def __getitem__(self, name: str) -> GradientCheck:
-        return next(g for g in self.gradients if g.name == name)
+        found = next((g for g in self.gradients if g.name == name), None)
+        if found is None:
+            names = ", ".join(g.name for g in self.gradients)
+            raise KeyError(f"no gradient {name!r}; the report has: {names}")
+        return found
+
+    @property
+    def conventions(self) -> dict[str, str]:
+        """Gradients right only for another objective: {name: which objective}."""
+        return {g.name: g.convention for g in self.gradients if g.convention}
 
     @property
     def wrong(self) -> list[str]:
@@ -171,11 +236,50 @@ class Report:
         known = f"checked as `{self.op}`" if self.op else "op not recognised"
         lines = [f"{self.subject}: {known}; {self.setup}"]
         lines += [f"  note: {note}" for note in self.notes]
+        width = max([9, *(len(g.name) for g in self.gradients)])
         for gradient in self.gradients:
-            lines += gradient.lines()
+            lines += gradient.lines(width)
         total = len(self.gradients)
         if self:
             lines.append("the gradient matches" if total == 1 else f"all {total} gradients match")
         else:
             lines.append(f"{len(self.wrong)} of {total} gradients wrong: {', '.join(self.wrong)}")
         return "\n".join(lines)
+
+
+def diagnose_more(
+    s: Any,
+    name: str,
+    actual: np.ndarray,
+    expected: np.ndarray,
+    g: np.ndarray,
+    rule: str | None,
+    rtol: float,
+    atol: float,
+) -> str | None:
+    """``diagnose``, after the mistakes only a second look at the subject shows.
+
+    A layer's input gradient that *is* the incoming gradient; a gradient that stays
+    the same when the incoming gradient changes (re-running backward once); a loss
+    off by its number of outputs. ``rule`` is the op's derived backward, when known.
+    """
+    layer = not (s.loss or s.unit_cotangent)
+    inputs = name == next(iter(s.arrays))
+    if layer and inputs and actual.shape == g.shape and _close(actual, g, rtol, atol):
+        own = f"; its own backward, derived: {rule}" if rule else ""
+        return (
+            "passes the incoming gradient through unchanged (= dvalues): right only when "
+            "fused with the loss that follows (softmax or sigmoid with cross-entropy give "
+            f"p - t), not for this layer alone{own}"
+        )
+    if layer:
+        other = np.asarray(s.backward((2.0 * g + 1.0).astype(s.dtype)).get(name), dtype=float)
+        if other.shape == actual.shape and np.array_equal(other, actual):
+            return (
+                "ignores its incoming gradient: the same result for any dvalues; the chain "
+                "rule multiplies the local derivative by dvalues"
+            )
+    first = next(iter(s.arrays.values()))
+    outputs = {"the number of outputs": first.shape[-1]} if s.loss and first.ndim == 2 else {}
+    batch = first.shape[0] if first.ndim else 1
+    return diagnose(actual, expected, batch, rtol, atol, outputs)
