@@ -36,7 +36,7 @@ def kernels_main(argv: list[str]) -> int:
 
 COMMANDS = {
     "kernels": ("numeric.__main__", "kernels_main"),
-    "check": ("numeric.gradcheck", "main"),
+    "check": ("numeric.check.cli", "main"),
     "train": ("numeric.cli_train", "main"),
 }
 

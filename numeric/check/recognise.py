@@ -162,7 +162,8 @@ def recognise(given: str | None, s: Any, out: np.ndarray) -> tuple:
     if given:
         known = [e for e in errors if e is not None]
         by = f"differs by {min(known):.3g} from" if known else "cannot be compared with"
-        return given, None, f"op `{given}` given, but forward {by} its kernel"
+        # the user named it: its kernel stays a reference, and says the gradient is not its
+        return given, layouts[0], f"op `{given}` given, but forward {by} its kernel"
     if s.hints:
         named = " or ".join(f"`{op}`" for op in s.hints)
         return None, None, f"the names suggest {named}, but forward differs from its kernel"

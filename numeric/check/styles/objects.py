@@ -202,14 +202,19 @@ def _sampled_inputs(runner: _Runner, args: tuple, options: Options, hint: str | 
     if runner.loss:
         x, sampled = sampling.loss_inputs(hint, first or SHAPE, rng, options.labels)
         return x.astype(dtype), sampled if labels is None else labels, False, []
-    for shape in [first] if first else _candidate_shapes(runner):
+    if first:
+        x = sampling.layer_inputs(first, rng).astype(dtype)
+        return x, None, _transposed(runner, x), []
+    errors = []
+    for shape in _candidate_shapes(runner):
         x = sampling.layer_inputs(shape, rng).astype(dtype)
-        if _runs(runner, x):
-            return x, None, _transposed(runner, x), []
-    raise CheckError(
-        f"{runner.label}.forward accepts none of the input shapes tried "
-        f"({', '.join(map(str, _candidate_shapes(runner)))}); give one, e.g. --shape B,N"
-    )
+        try:
+            runner.forward(x.copy(), None, {k: v.copy() for k, v in runner.params.items()})
+        except CheckError as error:
+            errors.append(error)
+            continue
+        return x, None, _transposed(runner, x), []
+    raise errors[0]  # what the likeliest shape, (batch, rows of the weights), raised
 
 
 def _dtype(runner: _Runner) -> np.dtype:
@@ -226,14 +231,6 @@ def _candidate_shapes(runner: _Runner) -> list[tuple[int, int]]:
     rows, cols = weights.shape
     shapes = [(batch, rows), (batch, cols), (cols, batch), (rows, batch)]
     return list(dict.fromkeys(shapes))
-
-
-def _runs(runner: _Runner, x: np.ndarray) -> bool:
-    try:
-        runner.forward(x.copy(), None, {k: v.copy() for k, v in runner.params.items()})
-    except CheckError:
-        return False
-    return True
 
 
 def _transposed(runner: _Runner, x: np.ndarray) -> bool:
@@ -287,7 +284,7 @@ def subjects(obj: Any, args: tuple, options: Options) -> Iterator[list[Subject]]
 
 def _subject(runner: _Runner, x, labels, transposed: bool, hints, notes) -> Subject:
     obj, inputs = runner.obj, _input_name(runner.obj)
-    dtype = np.result_type(x.dtype, _dtype(runner))
+    dtype = np.result_type(x.dtype, *(v.dtype for v in runner.params.values()))
     dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
     x = x.astype(dtype)
     arrays = {inputs: x.astype(np.float64)}

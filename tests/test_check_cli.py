@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from numeric.gradcheck_cli import UsageError, parse_call
+from numeric.check.cli import UsageError, parse_call
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -44,10 +44,15 @@ def test_a_broken_loss_exits_1():
     "target, extra, message",
     [
         ("missing.py:DenseLayer(4, 3)", [], "error: no such file"),
-        ("dense.py:Nope", [], "error: " + "{dense} has no class 'Nope'; it defines: DenseLayer,"),
-        ("dense.py:DenseLayer(4)", [], "error: DenseLayer(4) failed: TypeError"),
-        ("dense.py:DenseLayerForwardCrashes(4, 3)", [], "error: forward raised ValueError"),
-        ("dense.py:DenseLayer(4, 3)", ["--shape", "5,7"], "error: forward raised ValueError"),
+        ("dense.py:Nope", [], "error: " + "{dense} has no 'Nope'; it defines: DenseLayer,"),
+        ("dense.py:DenseLayer(4)", [], "error: DenseLayer(4) raised TypeError"),
+        (
+            "dense.py:DenseLayerForwardCrashes(4, 3)",
+            [],
+            "error: DenseLayerForwardCrashes.forward raised ValueError",
+        ),
+        ("dense.py:DenseLayer(4, 3)", ["--shape", "5,7"], "error: DenseLayer.forward raised"),
+        ("dense.py:DenseLayerBackwardCrashes(4, 3)", [], "error: DenseLayerBackwardCrashes.back"),
         ("dense.py:DenseLayer(__import__('os'), 3)", [], "error: only literal arguments"),
         ("activations.py:Activation_ReLU", ["--op", "nope"], "error: unknown op 'nope'"),
     ],
