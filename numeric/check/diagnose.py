@@ -90,6 +90,11 @@ def _shape_diagnosis(actual: np.ndarray, expected: np.ndarray, rtol: float, atol
         actual.reshape(expected.shape), expected, rtol, atol
     ):
         return said + "; the values are right once reshaped (keepdims?)"
+    summed = actual.sum(axis=0)
+    if summed.size == expected.size and _close(
+        summed.reshape(expected.shape), expected, rtol, atol
+    ):
+        return said + "; the sum over the batch (axis 0) is missing"
     return said
 
 
@@ -253,6 +258,7 @@ def diagnose_more(
     actual: np.ndarray,
     expected: np.ndarray,
     g: np.ndarray,
+    op: str | None,
     rule: str | None,
     rtol: float,
     atol: float,
@@ -273,11 +279,14 @@ def diagnose_more(
     inputs = name == next(iter(s.arrays))
     if inputs and actual.shape == g.shape and _close(actual, g, rtol, atol):
         own = f"; its own backward, derived: {rule}" if rule else ""
-        return (
-            "passes the incoming gradient through unchanged (= dvalues): right only when "
-            "fused with the loss that follows (softmax or sigmoid with cross-entropy give "
-            f"p - t), not for this layer alone{own}"
+        fuses = op in (None, "softmax", "sigmoid")  # the activations a loss absorbs
+        why = (
+            "right only when fused with the loss that follows (softmax or sigmoid with "
+            "cross-entropy give p - t), not for this layer alone"
+            if fuses
+            else "the layer's own derivative is missing (the chain rule multiplies by it)"
         )
+        return f"passes the incoming gradient through unchanged (= dvalues): {why}{own}"
     if said is None or said.startswith("off by"):
         other = np.asarray(s.backward((2.0 * g + 1.0).astype(s.dtype)).get(name), dtype=float)
         if other.shape == actual.shape and np.array_equal(other, actual):

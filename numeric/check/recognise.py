@@ -23,7 +23,10 @@ FORWARD_RTOL = 1e-6  # how closely a forward must match a kernel to be recognise
 # The nnfs book's and common names -> op, tried before the table's own names (lowercase,
 # no underscores): "Activation_Softmax_Loss_CategoricalCrossentropy" also contains "softmax".
 ALIASES = (
-    (("softmaxloss", "softmaxcategorical", "softmaxcrossentropy"), "softmax_cross_entropy"),
+    (
+        ("softmaxloss", "softmaxwithloss", "softmaxcategorical", "softmaxcrossentropy"),
+        "softmax_cross_entropy",
+    ),
     (("binarycrossentropy", "bce"), "binary_cross_entropy"),
     (("categoricalcrossentropy", "crossentropy"), "cross_entropy"),
     (("meansquared", "mse"), "mean_squared_error"),

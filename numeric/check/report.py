@@ -112,7 +112,7 @@ def _check(s: Subject, options: Options) -> tuple[Subject, str | None, list[str]
         comparisons = _compare_one(s, name, array, g, actual.get(name), expected_by_kernel, found)
         check = GradientCheck(s.gradient_names.get(name, name), tuple(comparisons))
         if not check.ok:
-            check = _explain(s, name, array, g, actual, check, _rule(found), rtol, atol)
+            check = _explain(s, name, array, g, actual, check, found, rtol, atol)
         checks.append(check)
     return s, found, notes, tuple(checks)
 
@@ -178,7 +178,7 @@ def _rule(op: str | None) -> str | None:
     return kernels(op)[1].expr
 
 
-def _explain(s: Subject, name, array, g, actual, check, rule, rtol, atol) -> GradientCheck:
+def _explain(s: Subject, name, array, g, actual, check, op, rtol, atol) -> GradientCheck:
     """A wrong gradient: a penalty convention, or what the mistake looks like."""
     reference = next((c for c in check.comparisons if c.expected_array is not None), None)
     value = actual.get(name)
@@ -190,7 +190,7 @@ def _explain(s: Subject, name, array, g, actual, check, rule, rtol, atol) -> Gra
         convention = penalty(array, value - expected, rtol, atol)
         if convention:
             return GradientCheck(check.name, check.comparisons, convention)
-    said = diagnose_more(s, name, value, expected, g, rule, rtol, atol)
+    said = diagnose_more(s, name, value, expected, g, op, _rule(op), rtol, atol)
     if said is None:
         return check
     first, *rest = check.comparisons

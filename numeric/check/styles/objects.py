@@ -46,7 +46,8 @@ INPUT_GRADIENTS = (
     "dinputs", "d_inputs", "dinput", "dx", "dX", "d_x", "dA_prev", "grad_input",
     "grad_inputs", "input_grad", "inputs_grad", "grad_x", "dL_dx",
 )  # fmt: skip
-LABEL_NAMES = {"y_true", "y", "t", "target", "targets", "labels", "label", "y_pred_true"}
+# ``y`` is left out: the book's MulLayer.forward(x, y) takes two inputs
+LABEL_NAMES = {"y_true", "t", "target", "targets", "labels", "label", "y_pred_true"}
 TRAINING = {"training", "train", "train_flg", "is_training", "train_mode"}
 # Arrays an object keeps that are no parameters: caches of the last forward, optimizer state.
 STATE = {"inputs", "input", "output", "outputs", "x", "X", "out", "y", "t", "mask", "cache"}
@@ -83,15 +84,27 @@ def _gradient_names(parameter: str) -> list[str]:
     return [pattern.format(n) for n in names for pattern in PATTERNS]
 
 
-def _returned_name(method: Any) -> str | None:
-    """The name in ``return dx``, when backward ends that way."""
+def _base_name(node: ast.expr) -> str | None:
+    """``dx`` for ``dx``, ``dx.reshape(...)`` or ``dx.T``."""
+    while isinstance(node, ast.Call | ast.Attribute):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _returned_names(method: Any, count: int) -> list[str] | None:
+    """The names in ``return dx`` (or ``return dx, dy``), when backward ends that way."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
     except (OSError, TypeError, SyntaxError):
         return None
-    returns = [n.value for n in ast.walk(tree) if isinstance(n, ast.Return) and n.value]
-    names = {r.id for r in returns if isinstance(r, ast.Name)}
-    return names.pop() if len(names) == 1 else None
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return) and node.value is not None:
+            items = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            names = [_base_name(i) for i in items]
+            if len(items) == count and all(names):
+                found.add(tuple(names))
+    return list(found.pop()) if len(found) == 1 else None
 
 
 class _Runner:
@@ -114,6 +127,10 @@ class _Runner:
         self.stale = set(INPUT_GRADIENTS) | {d for k in self.params for d in _gradient_names(k)}
         params = _parameters(obj.forward)
         self.training = {p.name: True for p in params[1:] if p.name in TRAINING}
+        # more inputs than one: the book's MulLayer.forward(x, y), AddLayer
+        empty = inspect.Parameter.empty
+        others = [p.name for p in params[1:] if p.default is empty and p.name not in TRAINING]
+        self.inputs = [params[0].name if params else "inputs", *([] if loss else others)]
         self.frozen = Frozen(obj)
         self.changed: list[str] = []
 
@@ -128,12 +145,12 @@ class _Runner:
                 array[...] = content  # changed in place (an optimizer step inside backward)
         self.frozen.reset()
 
-    def forward(self, x: np.ndarray, labels: object, params: dict) -> np.ndarray:
-        """The object's output on ``x`` with ``params`` in place, as a float64 array."""
+    def forward(self, x: tuple, labels: object, params: dict) -> np.ndarray:
+        """The object's output on inputs ``x`` with ``params`` in place, as a float64 array."""
         self.frozen.reset()
         for name, value in params.items():
             setattr(self.obj, name, value)
-        args = (x,) if labels is None else (x, labels)
+        args = x if labels is None else (*x, labels)
         result = call(f"{self.label}.forward", self.obj.forward, *args, **self.training)
         if not isinstance(result, np.ndarray | float | int | np.generic):
             result = getattr(self.obj, "output", None)
@@ -141,7 +158,7 @@ class _Runner:
             raise CheckError(f"{self.label}.forward returned nothing and set no .output")
         return np.array(result, dtype=np.float64)
 
-    def backward(self, x: np.ndarray, labels: object, g: np.ndarray) -> dict[str, Any]:
+    def backward(self, x: tuple, labels: object, g: np.ndarray) -> dict[str, Any]:
         """Every array backward set or returned, after a forward in the object's own dtype."""
         native = {name: value.copy() for name, value in self.params.items()}
         for name in list(vars(self.obj)):
@@ -154,7 +171,7 @@ class _Runner:
             value = getattr(self.obj, name)
             placeholders[name] = np.zeros_like(value) if isinstance(value, np.ndarray) else None
             setattr(self.obj, name, placeholders[name])
-        self.forward(x.copy(), labels, native)
+        self.forward(tuple(a.copy() for a in x), labels, native)
         if not self.loss:
             returned = call(f"{self.label}.backward", self.obj.backward, g.copy())
         else:
@@ -162,7 +179,7 @@ class _Runner:
                 p for p in _parameters(self.obj.backward) if p.default is inspect.Parameter.empty
             ]
             output = getattr(self.obj, "output", None)
-            given = output if np.shape(output) == x.shape else x
+            given = output if np.shape(output) == x[0].shape else x[0]
             args = (np.array(given).copy(), labels)[: len(required)]
             returned = call(f"{self.label}.backward", self.obj.backward, *args)
         for name, value in native.items():
@@ -173,6 +190,8 @@ class _Runner:
             for k, v in vars(self.obj).items()
             if not (k in placeholders and v is placeholders[k] and not np.any(v))
         }
+        if isinstance(returned, tuple | list):  # one gradient per input
+            found.update({f"{RETURNED}{i}": value for i, value in enumerate(returned)})
         return {RETURNED: returned, **found}
 
 
@@ -209,7 +228,8 @@ def _sampled_inputs(runner: _Runner, args: tuple, options: Options, hint: str | 
     for shape in _candidate_shapes(runner):
         x = sampling.layer_inputs(shape, rng).astype(dtype)
         try:
-            runner.forward(x.copy(), None, {k: v.copy() for k, v in runner.params.items()})
+            inputs = (x.copy(),) * len(runner.inputs)
+            runner.forward(inputs, None, {k: v.copy() for k, v in runner.params.items()})
         except CheckError as error:
             errors.append(error)
             continue
@@ -252,11 +272,6 @@ def _layouts(runner: _Runner, inputs: str, transposed: bool) -> tuple[Layout, ..
     )
 
 
-def _input_name(obj: Any) -> str:
-    params = _parameters(obj.forward)
-    return params[0].name if params else "inputs"
-
-
 def _hints(obj: Any, op: str | None) -> tuple[str, ...]:
     if op:
         return (op,)
@@ -283,28 +298,31 @@ def subjects(obj: Any, args: tuple, options: Options) -> Iterator[list[Subject]]
 
 
 def _subject(runner: _Runner, x, labels, transposed: bool, hints, notes) -> Subject:
-    obj, inputs = runner.obj, _input_name(runner.obj)
+    obj, inputs = runner.obj, runner.inputs[0]
     dtype = np.result_type(x.dtype, *(v.dtype for v in runner.params.values()))
     dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
-    x = x.astype(dtype)
-    arrays = {inputs: x.astype(np.float64)}
+    more = {name: sampling.layer_inputs(x.shape, np.random.default_rng(k)) for k, name in
+            enumerate(runner.inputs[1:], 1)}  # fmt: skip
+    native = tuple(a.astype(dtype) for a in (x, *more.values()))
+    arrays = {name: a.astype(np.float64) for name, a in zip(runner.inputs, native, strict=True)}
     arrays.update({k: v.astype(np.float64) for k, v in runner.params.items()})
     floats = isinstance(labels, np.ndarray) and labels.dtype.kind == "f"
     labels64 = labels.astype(np.float64) if floats else labels
     native_labels = labels.astype(dtype) if floats else labels
 
     def forward() -> np.ndarray:
-        params = {k: v for k, v in arrays.items() if k != inputs}
-        return runner.forward(arrays[inputs].copy(), labels64, params)
+        params = {k: v for k, v in arrays.items() if k not in runner.inputs}
+        return runner.forward(tuple(arrays[n].copy() for n in runner.inputs), labels64, params)
 
-    first = runner.backward(x, native_labels, np.zeros(forward().shape, dtype))
-    keys = _keys(runner, first, inputs)
+    first = runner.backward(native, native_labels, np.zeros(forward().shape, dtype))
+    keys = _keys(runner, first)
     names = dict(keys)
-    if keys[inputs] == RETURNED:
-        names[inputs] = _returned_name(obj.backward) or "dinputs (returned)"
+    returned = [n for n in runner.inputs if keys[n].startswith(RETURNED)]
+    spoken = _returned_names(obj.backward, len(returned)) or [f"d{n} (returned)" for n in returned]
+    names.update(zip(returned, spoken, strict=True))
 
     def backward(g: np.ndarray) -> dict[str, Any]:
-        found = runner.backward(x, native_labels, g)
+        found = runner.backward(native, native_labels, g)
         return {array: found.get(key) for array, key in keys.items()}
 
     def changed() -> list[str]:
@@ -321,18 +339,18 @@ def _subject(runner: _Runner, x, labels, transposed: bool, hints, notes) -> Subj
         setup = f"{dtype}, {shapes}, {targets} {np.shape(labels)}; the mean loss"
     else:
         setup = f"{dtype}, {shapes}; cotangent g ~ N(0, 1)"
-    params = [k for k in arrays if k != inputs]
+    params = [k for k in arrays if k not in runner.inputs]
     return Subject(
         name=type(obj).__name__,
         arrays=arrays,
-        gradient_names={k: v for k, v in names.items()},
+        gradient_names=names,
         forward=forward,
         backward=backward,
         dtype=np.dtype(dtype),
         loss=runner.loss,
         labels=labels64,
-        hints=hints,
-        layouts=_layouts(runner, inputs, transposed),
+        hints=hints if len(runner.inputs) == 1 else (),
+        layouts=_layouts(runner, inputs, transposed) if len(runner.inputs) == 1 else (),
         blocking={inputs: 1 if transposed else 0, **{p: 1 for p in params}},
         setup=setup,
         notes=list(notes) + _unmatched(runner, names),
@@ -341,16 +359,19 @@ def _subject(runner: _Runner, x, labels, transposed: bool, hints, notes) -> Subj
     )
 
 
-def _keys(runner: _Runner, found: dict, inputs: str) -> dict[str, str]:
-    """{array: the attribute holding its gradient, or RETURNED}."""
+def _keys(runner: _Runner, found: dict) -> dict[str, str]:
+    """{array: the attribute holding its gradient, or the RETURNED key of it}."""
     names = {}
+    inputs = runner.inputs[0]
     attribute, _ = _find(found, INPUT_GRADIENTS)
-    if attribute is not None:
+    if len(runner.inputs) > 1:
+        names.update({n: f"{RETURNED}{i}" for i, n in enumerate(runner.inputs)})
+    elif attribute is not None:
         names[inputs] = attribute
     elif isinstance(found.get(RETURNED), np.ndarray):
         names[inputs] = RETURNED
-    else:
-        names[inputs] = "dinputs"
+    else:  # reported missing, under the name nnfs (dinputs) or the book (dx) would give it
+        names[inputs] = "dinputs" if inputs == "inputs" else f"d{inputs}"
     for param in list(runner.params):
         attribute, _ = _find(found, _gradient_names(param))
         well_known = any(param in group for group in GROUPS)
