@@ -258,6 +258,7 @@ def diagnose_more(
     actual: np.ndarray,
     expected: np.ndarray,
     g: np.ndarray,
+    batch: int,
     op: str | None,
     rule: str | None,
     rtol: float,
@@ -271,7 +272,6 @@ def diagnose_more(
     """
     first = next(iter(s.arrays.values()))
     outputs = {"the number of outputs": first.shape[-1]} if s.loss and first.ndim == 2 else {}
-    batch = first.shape[0] if first.ndim else 1
     said = diagnose(actual, expected, batch, rtol, atol, outputs)
     layer = not (s.loss or s.unit_cotangent)
     if not layer or said == "all zeros":

@@ -25,5 +25,8 @@ def call(label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except CheckError:
         raise
     except BaseException as error:  # noqa: BLE001 - see the docstring
-        detail = f": {error}" if str(error) else ""
-        raise UserCodeError(f"{label} raised {type(error).__name__}{detail}") from None
+        if isinstance(error, SystemExit):
+            said = f"SystemExit({error.code!r}): it called exit() or sys.exit()"
+        else:
+            said = type(error).__name__ + (f": {error}" if str(error) else "")
+        raise UserCodeError(f"{label} raised {said}") from None

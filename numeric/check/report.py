@@ -190,7 +190,7 @@ def _explain(s: Subject, name, array, g, actual, check, op, rtol, atol) -> Gradi
         convention = penalty(array, value - expected, rtol, atol)
         if convention:
             return GradientCheck(check.name, check.comparisons, convention)
-    said = diagnose_more(s, name, value, expected, g, op, _rule(op), rtol, atol)
+    said = diagnose_more(s, name, value, expected, g, _batch(s), op, _rule(op), rtol, atol)
     if said is None:
         return check
     first, *rest = check.comparisons

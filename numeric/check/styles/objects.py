@@ -52,7 +52,12 @@ TRAINING = {"training", "train", "train_flg", "is_training", "train_mode"}
 # Arrays an object keeps that are no parameters: caches of the last forward, optimizer state.
 STATE = {"inputs", "input", "output", "outputs", "x", "X", "out", "y", "t", "mask", "cache"}
 STATE_PARTS = ("momentum", "cache", "running_", "moving_", "mask")
+RESHAPES = {"reshape", "copy", "astype", "T", "ravel", "view", "squeeze"}
+# Extra backward parameters real code has, and the value a check passes them.
+LEARNING_RATES = {"learning_rate", "lr", "eta", "step_size", "alpha", "optimizer"}
+RATE = 0.01  # the learning rate a check passes to such a backward
 RETURNED = "<returned>"  # the key of what backward returns, among the attributes it set
+UPDATE = "<update>"  # the key of a gradient read off an in-place SGD step
 SHAPE = (5, 3)  # (batch, features) when nothing says otherwise; 5 is no usual width
 
 
@@ -85,9 +90,11 @@ def _gradient_names(parameter: str) -> list[str]:
 
 
 def _base_name(node: ast.expr) -> str | None:
-    """``dx`` for ``dx``, ``dx.reshape(...)`` or ``dx.T``."""
-    while isinstance(node, ast.Call | ast.Attribute):
-        node = node.func if isinstance(node, ast.Call) else node.value
+    """``dx`` for ``dx``, ``dx.reshape(...)``, ``dx.copy()`` or ``dx.T``; else None."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func if node.func.attr in RESHAPES else node
+    if isinstance(node, ast.Attribute) and node.attr in RESHAPES:
+        node = node.value
     return node.id if isinstance(node, ast.Name) else None
 
 
@@ -173,8 +180,12 @@ class _Runner:
             setattr(self.obj, name, placeholders[name])
         self.forward(tuple(a.copy() for a in x), labels, native)
         if not self.loss:
-            returned = call(f"{self.label}.backward", self.obj.backward, g.copy())
+            rates = {
+                p.name: RATE for p in _parameters(self.obj.backward)[1:] if p.name in LEARNING_RATES
+            }
+            returned = call(f"{self.label}.backward", self.obj.backward, g.copy(), **rates)
         else:
+            rates = {}
             required = [
                 p for p in _parameters(self.obj.backward) if p.default is inspect.Parameter.empty
             ]
@@ -182,9 +193,13 @@ class _Runner:
             given = output if np.shape(output) == x[0].shape else x[0]
             args = (np.array(given).copy(), labels)[: len(required)]
             returned = call(f"{self.label}.backward", self.obj.backward, *args)
+        updates = {}
         for name, value in native.items():
-            if not np.array_equal(value, self.params[name]) and name not in self.changed:
-                self.changed.append(name)
+            if not np.array_equal(value, self.params[name]):
+                self.changed += [] if name in self.changed else [name]
+                if rates:  # an SGD step inside backward: its gradient is (before - after) / lr
+                    before = self.params[name].astype(np.float64)
+                    updates[f"{UPDATE}{name}"] = (before - value.astype(np.float64)) / RATE
         found = {
             k: v
             for k, v in vars(self.obj).items()
@@ -192,7 +207,7 @@ class _Runner:
         }
         if isinstance(returned, tuple | list):  # one gradient per input
             found.update({f"{RETURNED}{i}": value for i, value in enumerate(returned)})
-        return {RETURNED: returned, **found}
+        return {RETURNED: returned, **found, **updates}
 
 
 def _find(found: dict, names: tuple | list) -> tuple[str | None, Any]:
@@ -314,12 +329,17 @@ def _subject(runner: _Runner, x, labels, transposed: bool, hints, notes) -> Subj
         params = {k: v for k, v in arrays.items() if k not in runner.inputs}
         return runner.forward(tuple(arrays[n].copy() for n in runner.inputs), labels64, params)
 
-    first = runner.backward(native, native_labels, np.zeros(forward().shape, dtype))
+    # a first run tells where the gradients are (nonzero g: an SGD step must show)
+    probe = np.random.default_rng(0).standard_normal(forward().shape).astype(dtype)
+    first = runner.backward(native, native_labels, probe)
     keys = _keys(runner, first)
     names = dict(keys)
     returned = [n for n in runner.inputs if keys[n].startswith(RETURNED)]
     spoken = _returned_names(obj.backward, len(returned)) or [f"d{n} (returned)" for n in returned]
     names.update(zip(returned, spoken, strict=True))
+    for array, key in keys.items():
+        if key.startswith(UPDATE):
+            names[array] = f"d{array} (read off its SGD step)"
 
     def backward(g: np.ndarray) -> dict[str, Any]:
         found = runner.backward(native, native_labels, g)
@@ -377,6 +397,8 @@ def _keys(runner: _Runner, found: dict) -> dict[str, str]:
         well_known = any(param in group for group in GROUPS)
         if attribute is not None:
             names[param] = attribute
+        elif f"{UPDATE}{param}" in found:
+            names[param] = f"{UPDATE}{param}"
         elif well_known:
             names[param] = _gradient_names(param)[0]  # reported missing under nnfs's name
         else:
