@@ -90,6 +90,12 @@ def _shape_diagnosis(actual: np.ndarray, expected: np.ndarray, rtol: float, atol
         actual.reshape(expected.shape), expected, rtol, atol
     ):
         return said + "; the values are right once reshaped (keepdims?)"
+    selected = expected[expected != 0]
+    if actual.ndim == 1 and actual.size == selected.size and _close(actual, selected, rtol, atol):
+        return said + (
+            "; the values where the mask is true, as a flat array: boolean indexing "
+            "(dout[mask]) drops the other elements; write dout * mask"
+        )
     summed = actual.sum(axis=0)
     if summed.size == expected.size and _close(
         summed.reshape(expected.shape), expected, rtol, atol
@@ -273,6 +279,12 @@ def diagnose_more(
     first = next(iter(s.arrays.values()))
     outputs = {"the number of outputs": first.shape[-1]} if s.loss and first.ndim == 2 else {}
     said = diagnose(actual, expected, batch, rtol, atol, outputs)
+    if s.random and said and (said.startswith("off by a constant") or said.startswith("2x")):
+        factor = float(np.vdot(actual, expected) / np.vdot(expected, expected))
+        return (
+            f"off by a constant factor: actual = {factor:.4g} x expected; in a random layer, "
+            "the dropout scale 1/p (or 1/(1 - p)) is likely missing or applied twice"
+        )
     layer = not (s.loss or s.unit_cotangent)
     if not layer or said == "all zeros":
         return said
