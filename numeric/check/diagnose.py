@@ -303,7 +303,7 @@ def diagnose_more(
         other = np.asarray(s.backward((2.0 * g + 1.0).astype(s.dtype)).get(name), dtype=float)
         if other.shape == actual.shape and np.array_equal(other, actual):
             return (
-                "ignores its incoming gradient: the same result for any dvalues; the chain "
+                "ignores the incoming gradient: the same result for any dvalues; the chain "
                 "rule multiplies the local derivative by dvalues"
             )
     return said

@@ -9,15 +9,17 @@ local gradient into its operands' ``.grad``; ``out.backward()`` sorts the graph 
   when the class defines it; ``a ** 3`` and ``a ** 0.5`` (micrograd takes int/float
   exponents only, so a ``Value`` exponent is not tried); ``-a``;
 * every public method taking no argument that returns a ``Value`` (``a.relu()``,
-  ``a.tanh()``, ``a.exp()``, ...), found by calling it once on ``Value(1.x)``;
-* ``a + a`` and ``a * a``: a node used twice, whose gradient is lost by ``=`` for ``+=``;
+  ``a.tanh()``, ``a.exp()``, ...), found by calling it once on ``Value(1.5)``;
+* ``a + a``, ``a * a`` and ``a.tanh() + a`` (each method): ``a`` reaching the output
+  twice, whose gradient an ``=`` for ``+=`` in a closure loses;
 * a neuron, ``tanh(w·x + b)`` (or ``relu``, or none) on 3 inputs, summed as micrograd's
   ``nn.Neuron`` does.
 
 Each runs at a point with magnitudes in [0.5, 2] (no kink at 0, no pole of ``log`` or
-``/``), once positive and once negative where the forward takes it (``log`` and ``** 0.5``
-do not). ``backward(g)`` returns ``g`` times the ``.grad`` of each leaf, which is the
-author's gradient itself at the ``g = 1`` micrograd seeds (``unit_cotangent``).
+``/``), once positive and once negative where the forward takes it (``log`` and
+``** 0.5`` do not); the neuron has mixed signs, and reuse cannot depend on them.
+``backward(g)`` returns ``g`` times the ``.grad`` of each leaf: the author's gradient
+itself at the ``g = 1`` micrograd seeds (``unit_cotangent``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Operation:
     name: str  # "a * b"
     inputs: tuple[str, ...]  # leaves, by array name
     build: Callable[[Leaves], Any]
+    negative: bool = True  # also checked where the operands are negative
 
 
 def accepts(target: Any) -> bool:
@@ -99,7 +102,7 @@ def subjects(target: type, args: tuple, options: Options) -> Iterator[list[Subje
             found.append(_subject(target, op, neuron, ""))
             continue
         found.append(_subject(target, op, positive, ""))
-        if _accepts_point(target, op, negative):
+        if op.negative and _accepts_point(target, op, negative):
             found.append(_subject(target, op, negative, f" ({', '.join(op.inputs)} < 0)"))
     yield found  # a Value class keeps no state between checks: nothing to restore
 
@@ -189,13 +192,12 @@ def _operations(cls: type) -> list[Operation]:
     methods = _unary_methods(cls)
     for method in methods:
         ops.append(Operation(f"a.{method}()", ("a",), _method(name, method)))
-    # the same node twice: its gradient must accumulate (+=), not be overwritten (=)
-    ops.append(
-        Operation("a + a", ("a",), lambda v: call(f"{name}.__add__", operator.add, v["a"], v["a"]))
-    )
-    ops.append(
-        Operation("a * a", ("a",), lambda v: call(f"{name}.__mul__", operator.mul, v["a"], v["a"]))
-    )
+    # a reaching the output twice: each closure must add (+=) to a.grad, not set it (=);
+    # the sign of a cannot matter, so these run at the positive point only
+    ops.append(Operation("a + a", ("a",), _twice(name, "+", None), negative=False))
+    ops.append(Operation("a * a", ("a",), _twice(name, "*", None), negative=False))
+    for method in methods:
+        ops.append(Operation(f"a.{method}() + a", ("a",), _twice(name, "+", method), False))
     activation = next((m for m in ("tanh", "relu") if m in methods), None)
     label = f"{activation}(w·x + b)" if activation else "w·x + b"
     ops.append(Operation(f"neuron: {label}", NEURON, _neuron(name, activation)))
@@ -216,6 +218,17 @@ def _power(name: str, exponent: float) -> Callable[[Leaves], Any]:
 
 def _method(name: str, method: str) -> Callable[[Leaves], Any]:
     return lambda v: call(f"{name}.{method}", getattr(v["a"], method))
+
+
+def _twice(name: str, symbol: str, method: str | None) -> Callable[[Leaves], Any]:
+    """``a + a`` or ``a * a``; with a method, ``a.method() + a``: its closure runs last."""
+    add = "__add__" if symbol == "+" else "__mul__"
+
+    def build(v: Leaves) -> Any:
+        first = call(f"{name}.{method}", getattr(v["a"], method)) if method else v["a"]
+        return call(f"{name}.{add}", OPERATOR[symbol], first, v["a"])
+
+    return build
 
 
 def _neuron(name: str, activation: str | None) -> Callable[[Leaves], Any]:
