@@ -1,0 +1,1 @@
+"""Hand-written layers in the styles learners write; ``EXPECTED.py`` lists the verdicts."""
