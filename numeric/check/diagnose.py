@@ -9,6 +9,7 @@ when every gradient matches.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -59,6 +60,8 @@ def diagnose(
         return "all zeros"
     if close(-expected):
         return "wrong sign: actual = -expected"
+    if actual.size == 1:  # one number: any ratio is "a constant factor", which says nothing
+        return None
     if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and close(expected.T):
         return "transposed: actual = expected.T"
     zero = expected == 0
@@ -201,9 +204,10 @@ class GradientCheck:
         worst = next((c for c in self.comparisons if not c.ok and c.worst is not None), None)
         if worst is not None:
             index = ", ".join(map(str, worst.worst))
+            where = f"worst element [{index}]" if index else "value"
             # + 0.0 prints a kernel's -0.0 as 0
             out.append(
-                f"{pad}worst element [{index}]: expected {worst.expected + 0.0:.6g}, "
+                f"{pad}{where}: expected {worst.expected + 0.0:.6g}, "
                 f"actual {worst.actual + 0.0:.6g}"
             )
         if self.convention:
@@ -258,6 +262,11 @@ class Report:
         return "\n".join(lines)
 
 
+def _used_twice(s: Any, name: str) -> bool:
+    """Whether the operand ``name`` appears more than once in the expression a subject names."""
+    return len(re.findall(rf"\b{re.escape(name)}\b", s.name.split(":")[0])) > 1
+
+
 def diagnose_more(
     s: Any,
     name: str,
@@ -284,6 +293,11 @@ def diagnose_more(
         return (
             f"off by a constant factor: actual = {factor:.4g} x expected; in a random layer, "
             "the dropout scale 1/p (or 1/(1 - p)) is likely missing or applied twice"
+        )
+    if s.unit_cotangent and said is None and _used_twice(s, name):
+        return (
+            f"`{name}` is used twice, and its gradient is not the sum of both uses: a "
+            "`_backward` that sets .grad with = instead of accumulating with +=?"
         )
     layer = not (s.loss or s.unit_cotangent)
     if not layer or said == "all zeros":

@@ -13,7 +13,7 @@ wrote into one or more subjects. The checker knows nothing else of the style:
   gradient the author's code did not give.
 * ``gradient_names``: how the author names each array's gradient (``"W" -> "dW"``).
 
-A style calls user code only through ``numeric.check.guard.call``, so that whatever
+A style calls user code only through ``numeric.check.errors.call``, so that whatever
 it raises (``SystemExit`` included) becomes a ``UserCodeError`` naming the method.
 """
 
