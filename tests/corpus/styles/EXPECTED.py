@@ -33,12 +33,21 @@ Each entry of ``ENTRIES`` is a dict:
 ``gradients``
     the author's gradient name -> the array it is the gradient of (a forward argument
     or an attribute of the object). Names are the author's: an attribute backward
-    stores (``dinputs``, ``dW``, ``d_inputs``); for a gradient backward *returns*,
-    ``d`` + the forward parameter's name (``dx``, ``dinputs``, ``dinput``, ``dw``,
-    ``dgamma``); micrograd ``a.grad``.
+    stores (``dinputs``, ``dW``, ``d_inputs``); a gradient an object's backward
+    *returns* is named by its ``return`` statement (``return dx``, ``return
+    input_gradient``; ``.reshape(...)``, ``.copy()``, ``.T`` stripped), and where that
+    is an expression, ``d`` + the forward parameter's name + `` (returned)``
+    (``dinputs (returned)``); a gradient read off an SGD step backward takes on its
+    own parameter, ``d`` + the parameter's name + `` (read off its SGD step)``. cs231n
+    and torch: ``d`` + the forward parameter's name (``dx``, ``dw``, ``dgamma``,
+    ``dinput``). micrograd: ``a.grad``. (The two suffixed forms are those of
+    ``numeric/check/styles/objects.py``.)
 ``returned``
     the gradient names backward returns, in order (a single one: returned alone, not
-    as a tuple); every other gradient is an attribute of the object.
+    as a tuple); every other gradient is an attribute of the object, or
+``sgd_step``
+    gradient name -> (parameter attribute, learning rate): backward stepped that
+    parameter in place; its gradient is (before - after) / learning rate.
 ``kind``, ``verdict``
     ``"correct"`` -> ``"pass"``: every gradient matches its finite differences (to
     1e-6 relative in float64, ``_verify.py``).
@@ -48,10 +57,12 @@ Each entry of ``ENTRIES`` is a dict:
     and none may be claimed. Keywords: ``missing``, ``wrong shape`` (``; transposed``
     when the values are the transpose), ``transposed``, ``wrong sign``,
     ``5x too large, the batch size``, ``5x too small, the batch size``,
-    ``off by a constant factor: actual = C x expected``, and three the checker of
-    this commit does not have yet: ``unchanged`` (backward passed the incoming
-    gradient on as it was), ``ignores the incoming gradient`` (the result is the
-    gradient for a cotangent of ones) and ``regularization``.
+    ``off by a constant factor: actual = C x expected``, ``off by a factor that
+    differs per row`` (one factor per sample, as a per-sample loss gives),
+    ``unchanged`` (backward passed the incoming gradient on as it was), ``ignores the
+    incoming gradient`` (the result is the gradient for a cotangent of ones) and
+    ``regularization``. These are the manifest's words; a checker may say the same
+    thing in its own (``tests/test_check_styles.py`` maps them).
     ``"regularized"`` -> {gradient name: "regularization"}: the gradient is that of
     the forward plus exactly the term in ``regularization`` (the gradient of a
     penalty the loss adds, not part of forward); a checker should name the term, or
@@ -85,6 +96,7 @@ def _entry(file, name, style, kind, verdict, *, why="", source="", **how):
             gradients=how["gradients"],
             returned=how.get("returned", ()),
             regularization=how.get("regularization", {}),
+            sgd_step=how.get("sgd_step", {}),
             kind=kind,
             verdict=verdict,
             why=why,
@@ -157,8 +169,8 @@ _entry(
     "pass",
     build="Layer_Dense_ReturnsGradient(4, 3)",
     inputs=DENSE_IN,
-    gradients=DENSE_GRADS,
-    returned=("dinputs",),
+    gradients={"dinputs (returned)": "inputs", "dweights": "weights", "dbiases": "biases"},
+    returned=("dinputs (returned)",),
     **LAYER,
     why="the input gradient is returned, not stored; dweights / dbiases are stored",
     source="learners' variants of the book's Layer_Dense",
@@ -227,8 +239,8 @@ _entry(
     inputs={"x": ((4, 5), "randn")},
     forward="obj.forward(x)",
     backward="obj.backward(g)",
-    gradients={"dx": "x", "dW": "W", "db": "b"},
-    returned=("dx",),
+    gradients={"dx (returned)": "x", "dW": "W", "db": "b"},
+    returned=("dx (returned)",),
     why="inputs as (features, batch) columns: W @ x + b, b of shape (out, 1)",
     source="deeplearning.ai-style linear_forward / linear_backward copies",
 )
@@ -242,8 +254,8 @@ _entry(
     inputs={"x": ((4, 5), "randn")},
     forward="obj.forward(x)",
     backward="obj.backward(g)",
-    gradients={"dx": "x", "dW": "W", "db": "b"},
-    returned=("dx",),
+    gradients={"dx (returned)": "x", "dW": "W", "db": "b"},
+    returned=("dx (returned)",),
     why="dW and db divided by m in the layer (the course's convention: the loss "
     "gradient fed in is not averaged); dx is not, so the layer is inconsistent",
     source="deeplearning.ai linear_backward, e.g. mofeiyu/dnn dnn/train/layers/linear.py",
@@ -258,12 +270,20 @@ _entry(
     inputs={"input": ((5, 4), "randn")},
     forward="obj.forward(input)",
     backward="obj.backward(g, 0.1)",
-    gradients={"dinput": "input"},
-    returned=("dinput",),
+    gradients={
+        "input_gradient": "input",
+        "dweights (read off its SGD step)": "weights",
+        "dbias (read off its SGD step)": "bias",
+    },
+    returned=("input_gradient",),
+    sgd_step={
+        "dweights (read off its SGD step)": ("weights", 0.1),
+        "dbias (read off its SGD step)": ("bias", 0.1),
+    },
     why="backward(output_gradient, learning_rate) steps its own weights and bias and "
-    "returns the input gradient, computed before the step; its weight gradients "
-    "are local variables, so only dinput can be checked, and the weights must be "
-    "put back before the differences",
+    "returns the input gradient, computed before the step; the weight and bias "
+    "gradients are local variables, readable only off the step, and the weights must "
+    "be put back before the differences",
     source="jakirvk18/neuralNetworkFromScratchDigitPrediction models/layers.py, "
     "manuellthimoty/Tumor-Detection-Optimization-using-FFT DenseLayer.py",
 )
@@ -601,8 +621,8 @@ _entry(
     inputs=BOOK_X,
     forward="obj.forward(x, train_flg=True)",
     backward="obj.backward(g)",
-    gradients={"dx": "x"},
-    returned=("dx",),
+    gradients={"dx (returned)": "x"},
+    returned=("dx (returned)",),
     source=BOOK_SRC,
     why="np.random.rand mask; checked with train_flg=True and the random state put back "
     "before every forward (test mode scales instead and backward has no mask)",
@@ -1016,6 +1036,7 @@ for expr, inputs in [
     ("a * a", A),
     ("(a + b) * a", AB),
     ("(a * b + a).tanh()", AB),
+    ("a.tanh() + a", A),
 ]:
     _op(MG, expr, inputs)
 
@@ -1052,6 +1073,13 @@ _op(OVER, "a + b", AB, source=OVER_SRC)
 _op(OVER, "a * b", AB, source=OVER_SRC)
 _op(
     OVER,
+    "a.tanh() + a",
+    A,
+    source=OVER_SRC,
+    why="a used twice, but the + closure runs first and the tanh one adds after it: hidden",
+)
+_op(
+    OVER,
     "(a * b + a).tanh()",
     AB,
     source=OVER_SRC,
@@ -1061,6 +1089,7 @@ _op(
 TANH = "micrograd_buggy_tanh.py"
 _op(TANH, "a.tanh()", A, "buggy", {"a.grad": None}, "(1 - t) for (1 - t**2)")
 _op(TANH, "(a * b + a).tanh()", AB, "buggy", {"a.grad": None, "b.grad": None})
+_op(TANH, "a.tanh() + a", A, "buggy", {"a.grad": None})
 _op(TANH, "a * b", AB)
 _op(TANH, "a.sigmoid()", A)
 
