@@ -162,7 +162,9 @@ class _Runner:
         if not isinstance(result, np.ndarray | float | int | np.generic):
             result = getattr(self.obj, "output", None)
         if result is None:
-            raise CheckError(f"{self.label}.forward returned nothing and set no .output")
+            arrays = [f".{k}" for k, v in vars(self.obj).items() if isinstance(v, np.ndarray)]
+            said = f" (it set {', '.join(arrays)})" if arrays else ""
+            raise CheckError(f"{self.label}.forward returned nothing and set no .output{said}")
         return np.array(result, dtype=np.float64)
 
     def backward(self, x: tuple, labels: object, g: np.ndarray) -> dict[str, Any]:
