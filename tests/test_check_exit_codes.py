@@ -16,10 +16,11 @@ STYLES = Path(__file__).parent / "corpus" / "styles"
 NO_TORCH = importlib.util.find_spec("torch") is None
 
 
-def check(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def check(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The CLI in ``cwd``, which is also its HOME: the kernel cache stays out of the user's."""
     command = [sys.executable, "-m", "numeric", "check", *args]
     root = Path(__file__).resolve().parents[1]
-    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(cwd or root)}
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(cwd)}
     return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
 
 
@@ -43,10 +44,10 @@ VERDICTS = [
 
 
 @pytest.mark.parametrize("style, target, extra, code", VERDICTS, ids=[v[1] for v in VERDICTS])
-def test_verdict_exit_codes(style, target, extra, code):
+def test_verdict_exit_codes(style, target, extra, code, tmp_path):
     if style == "torch" and NO_TORCH:
         pytest.skip("torch is not installed (an optional extra)")
-    run = check(str(STYLES / target), *extra)
+    run = check(str(STYLES / target), *extra, cwd=tmp_path)
     assert run.returncode == code, run.stdout + run.stderr
     last = run.stdout.strip().splitlines()[-1]
     assert ("wrong" in last) is (code == 1) and "Traceback" not in run.stderr
