@@ -59,6 +59,7 @@ class Subject:
     labels: Any = None  # targets passed alongside (a loss), for the op kernels
     hints: tuple[str, ...] = ()  # ops of the table the author's names suggest
     layouts: tuple[Layout, ...] = ()  # candidate places of the op's inputs (tried in order)
+    parameters: tuple[str, ...] = ()  # arrays that are weights (a penalty may be in their gradient)
     blocking: dict[str, int] = field(default_factory=dict)  # array -> axis for blocked differences
     setup: str = ""  # dtype and shapes, for the report's first line
     notes: list[str] = field(default_factory=list)

@@ -121,6 +121,7 @@ def subjects(forward: Callable, args: tuple, options: Options) -> Iterator[list[
                 labels=labels,
                 hints=(options.op,) if options.op else tuple(name_hints(_stem(label))),
                 layouts=layouts,
+                parameters=tuple(floats[1:]),
                 blocking={x_name: 0},
                 setup=f"{dtype}, {shapes}" + ("; the loss" if loss else "; dout ~ N(0, 1)"),
                 random=random,

@@ -373,6 +373,7 @@ def _subject(runner: _Runner, x, labels, transposed: bool, hints, notes) -> Subj
         labels=labels64,
         hints=hints if len(runner.inputs) == 1 else (),
         layouts=_layouts(runner, inputs, transposed) if len(runner.inputs) == 1 else (),
+        parameters=tuple(params),
         blocking={inputs: 1 if transposed else 0, **{p: 1 for p in params}},
         setup=setup,
         notes=list(notes) + _unmatched(runner, names),
