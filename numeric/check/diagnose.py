@@ -183,7 +183,11 @@ class GradientCheck:
     def status(self) -> str:
         if all(c.ok for c in self.comparisons):
             return "ok"
-        return "ok+" + self.convention.split()[0] if self.convention else "WRONG"
+        return (
+            "ok+" + self.convention.removeprefix("the objective with an ").split()[0]
+            if self.convention
+            else "WRONG"
+        )
 
     @property
     def diagnosis(self) -> str | None:
