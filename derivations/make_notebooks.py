@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from symbolic.ops import OPS, Affine, Composed, Elementwise, Loss, Rowwise  # noqa: E402
+from symbolic.ops import OPS, Affine, Composed, Elementwise, Loss, Penalty, Rowwise  # noqa: E402
 
 try:
     from symbolic.ops import BUILT_IN
@@ -86,6 +86,11 @@ numeric = np.concatenate([
     gradient(lambda a: np.sum(G * forward(X, a, b)), W).ravel(),
     gradient(lambda a: np.sum(G * forward(X, W, a)), b).ravel(),
 ])""",
+    Penalty: """\
+w = rng.normal(size=(4, 5)) * 2  # a weight array
+w[np.abs(w) < 1e-2] = 0.5  # finite differences stay away from a kink at 0
+analytic = backward(w)  # the penalty is added to the loss: no incoming gradient
+numeric = gradient(forward, w)  # forward(w) is the penalty summed over the array""",
 }
 
 TARGETS = {

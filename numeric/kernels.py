@@ -6,6 +6,21 @@ the printer); a warm on-disk cache (``numeric/kernel_cache.py``) skips it.
 ``kernels(name)`` returns the forward and backward kernels of an op, generated
 once per process from ``symbolic.derived(name)``. Nothing here knows a
 derivative: the printer only says how SymPy nodes become NumPy calls.
+
+The kernels' arguments, by kind of op (``Kernel.args`` names them):
+
+* activation: ``forward(x)``; ``backward(x, y, g)`` -> ``g * dy/dx`` (softmax: ``z, s, g``);
+* loss: ``forward(p, t, B, N)`` -> (B, 1) sample losses; ``backward(p, t, B, N)`` ->
+  dL/dp of the batch mean (softmax_cross_entropy: ``z, t, B, N`` and ``z, s, t, B, N``);
+* dense: ``forward(X, W, b)``; ``backward(X, W, G)`` -> ``(dX, dW, db)``;
+* weight penalty: ``forward(w)`` -> the penalty summed over the whole array ``w``, a
+  scalar of ``w``'s dtype; ``backward(w)`` -> its gradient, shaped like ``w`` (no
+  incoming gradient: a penalty is added to the loss itself). The strength ``lambda_``
+  is a parameter, 1 by default, so ``backward(W)`` is the penalty's direction (``2 W``,
+  ``sign(W)`` with sign(0) = 0); another value is another entry::
+
+      forward, backward = kernels("l2_penalty(lambda_=5e-4)")
+      forward, backward = kernels_for(op("l1_penalty").with_params(lambda_=5e-4))
 """
 
 from __future__ import annotations

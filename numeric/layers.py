@@ -81,13 +81,18 @@ class Activation:
 
     Parameters of the op are keywords: ``Activation("leaky_relu", alpha=0.1)`` is the
     op ``"leaky_relu(alpha=0.1)"`` (the table entry with that value, derived anew).
+    Other entries of the table (losses, penalties, the dense layer) are refused.
     """
 
     def __init__(self, name: str, **params: float) -> None:
         from numeric.kernels import kernels_for
         from symbolic import op
+        from symbolic.ops import Elementwise, Rowwise
 
-        self.entry = op(name).with_params(**params) if params else op(name)
+        entry = op(name)
+        if not isinstance(entry, Elementwise | Rowwise):
+            raise ValueError(f"{name!r} is a {type(entry).__name__} op, not an activation")
+        self.entry = entry.with_params(**params) if params else entry
         self.name = self.entry.name
         self._forward, self._backward = kernels_for(self.entry)
 

@@ -351,6 +351,8 @@ def _loss(name: str | None, class_name: str | None, path: object) -> Loss | None
 def _activation(name: str, path: object) -> Activation:
     try:
         return Activation(name)
+    except ValueError as error:  # a loss or a penalty where an activation belongs
+        raise ModelFileError(f"{path}: {error}") from None
     except KeyError:
         raise ModelFileError(
             f"{path}: activation {name!r} is not in the op table; define it "

@@ -45,6 +45,9 @@ class KernelPrinter(NumPyPrinter):
     def _print_RowMax(self, expr: Any) -> str:
         return self._reduce_rows("numpy.max", expr)
 
+    def _print_Total(self, expr: Any) -> str:
+        return f"{self._module_format('numpy.sum')}({self._print(expr.args[0])})"
+
     def _print_MatMul(self, expr: Any) -> str:
         from sympy import MatMul, OneMatrix
 

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     derive.set_defaults(run=_derive)
 
     check = commands.add_parser("check", help="is a hand-derived gradient right?")
-    check.add_argument("name", help="an elementwise op, a loss, or softmax_cross_entropy")
+    check.add_argument("name", help="an elementwise op, a loss, softmax_cross_entropy, a penalty")
     check.add_argument("formula", help='e.g. "s*(1-s)" for sigmoid, "p - t" for softmax_cr...')
     check.set_defaults(run=_check)
     return parser

@@ -29,6 +29,12 @@ class RowMax(sp.Function):
     nargs = 1
 
 
+class Total(sp.Function):
+    r"""``Total(a)``: :math:`\sum_k a_k` over every element of an array, a scalar."""
+
+    nargs = 1
+
+
 def array_symbol(base: sp.IndexedBase) -> sp.Symbol:
     """The array that holds every ``base[k]`` of a batch: a symbol of the same name."""
     return sp.Symbol(str(base.label), real=True)

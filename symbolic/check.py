@@ -17,6 +17,9 @@ Names a formula may use:
   mean, :math:`(p_c - t_c)/B`.
 * losses (``cross_entropy``, ``mean_squared_error``, ...): the same with respect to the
   prediction :math:`p_c`, in ``p``, ``t``, ``N`` (outputs) and optionally ``B``.
+* weight penalties (``l2_penalty``, ``l1_penalty``): the gradient with respect to one
+  weight ``w``, in ``w`` and ``lambda_`` (or ``lam``), compared for every ``lambda_``:
+  a formula that leaves the strength out is wrong even where the default is 1.
 
 Equality is proven with ``symbolic.proof.prove_equal``; where the derived gradient has a
 kink (``Heaviside``, ``sign``), the value at the kink is compared too, since it is a
@@ -31,6 +34,8 @@ True
 (False, True)
 >>> check_formula("softmax_cross_entropy", "p - t").equal
 True
+>>> check_formula("l1_penalty", "lambda_*sign(w)").equal
+True
 >>> check_formula("sigmoid", "q*(1-q)")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
@@ -44,7 +49,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbolic.ops import B, Composed, Elementwise, Loss, N, c, op, p, s, t, x, y
+from symbolic.ops import B, Composed, Elementwise, Loss, N, Penalty, c, lam, op, p, s, t, w, x, y
 
 TOLERANCE = 1e-12  # relative, at 30 significant digits
 
@@ -106,6 +111,10 @@ def _frame(entry: object, formula: str) -> tuple[dict, dict, sp.Expr]:
         names |= {str(symbol): symbol for symbol, _ in entry.params}
         meaning = {y: f, names["s"]: f, **dict(entry.params)}
         return names, meaning, derive(entry.name).result
+    if isinstance(entry, Penalty):  # compared in lambda_ itself, not at the entry's value
+        from symbolic.forms import derive_entry
+
+        return {"w": w, "lambda_": lam, "lam": lam}, {}, derive_entry(entry).chains[0].result
     if isinstance(entry, Loss | Composed):
         derivation = derive(entry.name)
         batch = "B" in _identifiers(formula)
@@ -123,7 +132,7 @@ def _frame(entry: object, formula: str) -> tuple[dict, dict, sp.Expr]:
         return names, {}, gradient.xreplace({output: pc, t[c]: tc})
     kind = type(entry).__name__
     raise FormulaError(
-        f"check takes elementwise ops, losses and softmax_cross_entropy; "
+        f"check takes elementwise ops, losses, softmax_cross_entropy and penalties; "
         f"{entry.name!r} is a {kind} op: read its derivation with `derive {entry.name}`"
     )
 
@@ -221,10 +230,13 @@ def _differ_at_kink(left: sp.Expr, right: sp.Expr):
             edges += [rel.lhs - rel.rhs for rel in condition.atoms(sp.core.relational.Relational)]
     kinks = set()
     for edge in edges:
-        if edge.free_symbols == {x}:
-            kinks |= {r for r in sp.solve(edge, x) if r.is_real}
-    for kink in sorted(kinks, key=float):
-        at = {x: kink}
+        if len(edge.free_symbols) == 1 and edge.free_symbols <= {x, w}:
+            (variable,) = edge.free_symbols
+            kinks |= {(variable, r) for r in sp.solve(edge, variable) if r.is_real}
+    for variable, kink in sorted(kinks, key=lambda pair: float(pair[1])):
+        # a parameter (lambda_ > 0) needs a value too
+        others = (left.free_symbols | right.free_symbols) - {variable}
+        at = {variable: kink, **{other: sp.Float("0.7", 30) for other in others}}
         a, b = _value(left, at), _value(right, at)
         if _differs(a, b):
             return at, a, b

@@ -41,12 +41,14 @@ from symbolic.ops import (
     Elementwise,
     Loss,
     N,
+    Penalty,
     Rowwise,
     c,
     i,
     op,
     p,
     s,
+    w,
     x,
     y,
     z,
@@ -196,6 +198,7 @@ def derivation_for(entry: Any) -> Derivation:
         Loss: _loss,
         Composed: _composed,
         Affine: _affine,
+        Penalty: _penalty,
     }[type(entry)]
     return dataclasses.replace(build(entry, derived), obligations=derived.obligations)
 
@@ -229,6 +232,38 @@ def _elementwise(entry: Elementwise, derived: Derived) -> Derivation:
         sections=(
             Section(y, (Step(f, "definition"),), scalar),
             Section(sp.Derivative(sp.Function(entry.name)(x), x), tuple(steps), scalar),
+        ),
+        result=steps[-1].expr,
+    )
+
+
+# ----- weight penalties: the sum over a parameter array, then the walk of one term -----
+
+R = sp.Symbol("R")  # the penalty, summed over a parameter array
+
+
+def _penalty(entry: Penalty, derived: Derived) -> Derivation:
+    from symbolic.steps import walk
+
+    k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True, positive=True)
+    elements = sp.IndexedBase("w", real=True)
+    total = sp.Sum(entry.expr.subs(w, elements[k]), (k, 0, n - 1))
+    chain = derived.chains[0]
+    steps = walk(entry.expr, w)
+    steps[0] = Step(steps[0].expr, "w_k occurs in one term of the sum; write w for w_k")
+    if steps[-1].expr != chain.result:
+        steps.append(Step(chain.result, "simplify to SymPy diff's form"))
+    values = dict(entry.params)
+    if values:  # the value the kernels are built with
+        shown = ", ".join(f"{s.name.rstrip('_')} = {v:g}" for s, v in values.items())
+        steps.append(Step(chain.result.subs(values), f"with {shown}", values))
+    scalar = ScalarForm()
+    return Derivation(
+        name=entry.name,
+        doc=entry.doc,
+        sections=(
+            Section(R, (Step(total, "definition: a sum over a parameter array"),), scalar),
+            Section(sp.Derivative(R, elements[k]), tuple(steps), scalar),
         ),
         result=steps[-1].expr,
     )

@@ -21,6 +21,15 @@ g*y*(1 - y)
 g*Heaviside(x, 0)
 >>> derive_elementwise(OPS["softplus"]).forward.expr
 logaddexp(0, x)
+
+A weight penalty :math:`R = \sum_k \phi(w_k)` is derived the same way, in ``w``: its
+gradient is :math:`\phi'(w)` element by element, with no incoming gradient, and its
+forward kernel sums :math:`\phi` over the whole array (``Total``).
+
+>>> derive_penalty(OPS["l1_penalty"]).backward.expr
+sign(w)
+>>> derive_penalty(OPS["l2_penalty"].with_params(lambda_=5e-4)).forward.expr
+Total(0.0005*w**2)
 """
 
 from __future__ import annotations
@@ -29,8 +38,9 @@ from functools import partial
 
 import sympy as sp
 
+from symbolic.arrays import Total
 from symbolic.derived import ArrayForm, Chain, Derived, Obligation, Step
-from symbolic.ops import Elementwise, x, y
+from symbolic.ops import Elementwise, Penalty, w, x, y
 from symbolic.proof import prove_equal
 
 g = sp.Symbol("g", real=True)  # the incoming gradient dL/dy, same shape as x
@@ -157,3 +167,38 @@ def derive_elementwise(entry: Elementwise) -> Derived:
         backward=ArrayForm((x, y, g), times_gradient(as_floats(backward))),
         obligations=tuple(obligations + forward_obligations + stable_obligations),
     )
+
+
+def derive_penalty(entry: Penalty) -> Derived:
+    """Derive a weight penalty's gradient; the kernels take the entry's parameter values.
+
+    The chain stays in the symbol ``lambda_``, as the nnfs book writes it; the kernel
+    forms have its value. ``forward(w)`` is the sum over the array, ``backward(w)`` the
+    gradient of that sum, element by element: each element occurs in one term only (an
+    obligation, proven on arrays of 1 to 4 elements).
+    """
+    values = dict(entry.params)
+    derivative = sp.diff(entry.expr, w)
+    chain = Chain(sp.Derivative(sp.Function("phi")(w), w), (Step(derivative, "SymPy diff"),))
+    forward, forward_obligations = stable_form(entry.expr.subs(values), "forward")
+    backward, backward_obligations = stable_form(derivative.subs(values), "backward")
+    sums = Obligation(
+        f"the gradient of the sum over 1..4 elements is {derivative} element by element",
+        partial(_sum_gradient_is_elementwise, entry.expr, derivative),
+    )
+    return Derived(
+        name=entry.name,
+        chains=(chain,),
+        forward=ArrayForm((w,), Total(as_floats(forward))),
+        backward=ArrayForm((w,), as_floats(backward)),
+        obligations=(sums, *forward_obligations, *backward_obligations),
+    )
+
+
+def _sum_gradient_is_elementwise(term: sp.Expr, derivative: sp.Expr) -> None:
+    """d/dw_c of sum_k term(w_k) equals derivative(w_c), for 1 to 4 elements."""
+    for size in range(1, 5):
+        elements = sp.symbols(f"w_0:{size}", real=True)
+        total = sum(term.subs(w, element) for element in elements)
+        for element in elements:
+            prove_equal(sp.diff(total, element), derivative.subs(w, element))

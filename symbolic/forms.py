@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 
 from symbolic.derived import Derived
-from symbolic.ops import Affine, Composed, Elementwise, Loss, Rowwise, op
+from symbolic.ops import Affine, Composed, Elementwise, Loss, Penalty, Rowwise, op
 
 
 def derived(name: str) -> Derived:
@@ -44,4 +44,8 @@ def derive_entry(entry: object) -> Derived:
         from symbolic.matrix import derive_dense
 
         return derive_dense()
+    if isinstance(entry, Penalty):
+        from symbolic.elementwise import derive_penalty
+
+        return derive_penalty(entry)
     raise TypeError(f"op {name!r} is a {type(entry).__name__}, which has no derivation")

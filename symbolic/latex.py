@@ -8,7 +8,11 @@ SymPy's printers, with a few nodes made unambiguous:
 * ``Heaviside(u, 0)`` is the indicator :math:`\mathbf{1}[u > 0]`, so a step that
   fixes the value at 0 shows, where SymPy would print :math:`\theta(u, 0)`;
 * an op's name such as ``leaky_relu`` stays one upright name, not ``leaky`` with a
-  subscript.
+  subscript;
+* a symbol named like a Python keyword with ``_`` appended (``lambda_``) is the
+  Greek letter;
+* a derivative in one variable is :math:`\frac{d}{dw}` even when the formula holds a
+  parameter (``lambda_``), which is a constant, not a variable.
 
 >>> import sympy as sp
 >>> m = sp.Symbol("m")
@@ -65,14 +69,23 @@ class DerivationLatexPrinter(LatexPrinter):
             return rf"\operatorname{{{escaped}}}"
         return super()._hprint_Function(func)
 
+    def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
+        if len(expr.name) > 1 and expr.name.endswith("_"):  # lambda_ is lambda
+            expr = sp.Symbol(expr.name[:-1])
+        return super()._print_Symbol(expr, style)
+
     def _print_Derivative(self, expr: Any) -> str:
         # d s_i / d z_c for a named quantity; SymPy's d/dz_c s_i for a formula.
         inner = expr.expr
+        variable = expr.variables[0]
         if len(expr.variables) == 1 and isinstance(inner, sp.Symbol | sp.Indexed | AppliedUndef):
-            variable = expr.variables[0]
             symbol = r"\partial" if isinstance(variable, sp.Indexed | sp.MatrixSymbol) else "d"
             return rf"\frac{{{symbol} {self._print(inner)}}}{{{symbol} {self._print(variable)}}}"
-        return super()._print_Derivative(expr)
+        tex = super()._print_Derivative(expr)
+        partial = rf"\frac{{\partial}}{{\partial {self._print(variable)}}}"
+        if len(expr.variables) == 1 and isinstance(variable, sp.Symbol) and tex.startswith(partial):
+            tex = rf"\frac{{d}}{{d {self._print(variable)}}}" + tex[len(partial) :]
+        return tex
 
 
 class DerivationStrPrinter(StrPrinter):

@@ -15,6 +15,9 @@ Conventions, set here and nowhere else:
   A ``Piecewise`` op sets its own convention by its conditions (ELU: ``x > 0``).
 * Parameters (``alpha``) are symbols with a default in ``params``; another value
   is a derived entry, ``op("leaky_relu(alpha=0.1)")``.
+* A weight penalty is a formula in ``w``, one element of a parameter array; the
+  penalty is its sum over the array's elements, added to the loss. Its strength
+  is ``lambda_`` (``lambda`` is a Python keyword): ``op("l2_penalty(lambda_=5e-4)")``.
 * Row-wise ops and losses are written per sample, in index form over a symbolic
   class count ``N``: ``z[i]`` the logits, ``p[i]`` the predictions, ``t[i]`` the
   targets (one-hot or probabilities).
@@ -24,6 +27,8 @@ Conventions, set here and nowhere else:
 1/(1 + exp(-x))
 >>> sorted(OPS)[:3]
 ['binary_cross_entropy', 'cross_entropy', 'dense']
+>>> OPS["l1_penalty"].expr
+lambda_*Abs(w)
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import sympy as sp
 
 x = sp.Symbol("x", real=True)  # the input of an elementwise op
 y = sp.Symbol("y", real=True)  # its output, for derivatives written through it
+w = sp.Symbol("w", real=True)  # one element of a parameter array, the input of a penalty
 
 i, j, c = sp.symbols("i j c", integer=True, nonnegative=True)
 N = sp.Symbol("N", integer=True, positive=True)  # classes
@@ -45,17 +51,10 @@ z, s, p, t, g = (sp.IndexedBase(name, real=True) for name in "zsptg")
 EPS = sp.Float("1e-7")
 
 
-@dataclass(frozen=True)
-class Elementwise:
-    """An activation applied to every element: ``y = expr(x)``."""
+class WithParams:
+    """``with_params`` for the entries that have ``params`` (activations, penalties)."""
 
-    name: str
-    expr: sp.Expr
-    doc: str
-    h0: sp.Rational = sp.S.Zero  # Heaviside(x) at 0 (Heaviside(-x) gets 1 - h0)
-    params: tuple[tuple[sp.Symbol, float], ...] = ()  # (symbol, default value) pairs
-
-    def with_params(self, **values: float) -> Elementwise:
+    def with_params(self, **values: float) -> WithParams:
         """The same op with other parameter values, named after them.
 
         >>> OPS["leaky_relu"].with_params(alpha=0.1).name
@@ -68,6 +67,17 @@ class Elementwise:
         params = tuple((symbol, float(values.get(symbol.name, v))) for symbol, v in self.params)
         label = ", ".join(f"{k}={float(v):g}" for k, v in values.items())
         return replace(self, name=f"{self.name}({label})", params=params)
+
+
+@dataclass(frozen=True)
+class Elementwise(WithParams):
+    """An activation applied to every element: ``y = expr(x)``."""
+
+    name: str
+    expr: sp.Expr
+    doc: str
+    h0: sp.Rational = sp.S.Zero  # Heaviside(x) at 0 (Heaviside(-x) gets 1 - h0)
+    params: tuple[tuple[sp.Symbol, float], ...] = ()  # (symbol, default value) pairs
 
 
 @dataclass(frozen=True)
@@ -113,8 +123,26 @@ class Affine:
     doc: str
 
 
-Op = Elementwise | Rowwise | Loss | Composed | Affine
+@dataclass(frozen=True)
+class Penalty(WithParams):
+    r"""A weight penalty :math:`R = \sum_k \phi(w_k)` over a parameter array, added to the loss.
+
+    ``expr`` is the term :math:`\phi(w)` of one element. Its kernels are ``forward(w)``,
+    the sum :math:`R` (a scalar, the nnfs book's ``regularization_loss``), and
+    ``backward(w)``, the gradient :math:`\partial R / \partial w = \phi'(w)`, shaped like
+    ``w``: a penalty is added to the loss itself, so no gradient comes in. A penalty is
+    not an activation: no layer applies it to the data.
+    """
+
+    name: str
+    expr: sp.Expr
+    doc: str
+    params: tuple[tuple[sp.Symbol, float], ...] = ()  # (symbol, default value) pairs
+
+
+Op = Elementwise | Rowwise | Loss | Composed | Affine | Penalty
 alpha = sp.Symbol("alpha", positive=True)  # the slope / scale of leaky ReLU and ELU
+lam = sp.Symbol("lambda_", positive=True)  # a penalty's strength; lambda is a Python keyword
 
 
 # Write each entry on its own lines so the formatter never reflows the table.
@@ -229,6 +257,23 @@ OPS: dict[str, Op] = {
             "dense",
             "Dense layer Y = X W + b.",
         ),
+        # ----- weight penalties (nnfs ch. 14), added to the loss -----
+        # lambda_ = 1 by default: the kernels then give the penalty's direction, which a
+        # caller scales (or a gradient checker fits) by the layer's own lambda.
+        Penalty(
+            "l2_penalty",
+            lam * w**2,
+            "L2 weight penalty lambda * sum w^2; its gradient 2 lambda w.",
+            params=((lam, 1),),
+        ),
+        Penalty(
+            "l1_penalty",
+            lam * sp.Abs(w),
+            "L1 weight penalty lambda * sum abs(w); its gradient lambda sign(w) with "
+            "sign(0) = 0, as PyTorch and autograd give (the nnfs book's dL1[w < 0] = -1 "
+            "gives +1 at 0).",
+            params=((lam, 1),),
+        ),
     )
 }
 
@@ -242,17 +287,19 @@ def op(name: str) -> Op:
     """The table entry called ``name``, or a ``KeyError`` listing the known ops.
 
     ``"leaky_relu(alpha=0.1)"`` is the entry ``leaky_relu`` with that parameter
-    value (``Elementwise.with_params``): a derived entry, not added to the table.
+    value (``WithParams.with_params``): a derived entry, not added to the table.
 
     >>> op("relu").h0
     0
     >>> op("leaky_relu(alpha=0.1)").params
     ((alpha, 0.1),)
+    >>> op("l2_penalty(lambda_=5e-4)").params
+    ((lambda_, 0.0005),)
     """
     if name in OPS:
         return OPS[name]
     match = _WITH_PARAMS.match(name)
-    if match and isinstance(OPS.get(match[1]), Elementwise):
+    if match and isinstance(OPS.get(match[1]), WithParams):
         values = {}
         for item in filter(None, (part.strip() for part in match[2].split(","))):
             key, _, value = item.partition("=")

@@ -16,7 +16,22 @@ from sympy import lambdify
 
 from numeric.printer import KernelPrinter
 from symbolic.arrays import array_symbol, to_arrays
-from symbolic.ops import OPS, Affine, B, Composed, Elementwise, Loss, N, Rowwise, p, t, x, z
+from symbolic.ops import (
+    Affine,
+    B,
+    Composed,
+    Elementwise,
+    Loss,
+    N,
+    Penalty,
+    Rowwise,
+    op,
+    p,
+    t,
+    w,
+    x,
+    z,
+)
 
 
 class _AutogradPrinter(KernelPrinter):
@@ -32,8 +47,8 @@ def _on_autograd(args, expr):
 
 
 def reference(name: str):
-    """``(f, kind)``: the definition as an autograd-differentiable function."""
-    entry = OPS[name]
+    """The definition as an autograd-differentiable function; ``name`` as ``op`` takes it."""
+    entry = op(name)
     if isinstance(entry, Elementwise):
         return _on_autograd([x], entry.expr.subs(dict(entry.params)))
     if isinstance(entry, Rowwise):
@@ -47,6 +62,9 @@ def reference(name: str):
         return lambda logits, target: loss(activation(logits), target)
     if isinstance(entry, Affine):
         return lambda X, W, b: anp.dot(X, W) + b
+    if isinstance(entry, Penalty):
+        term = _on_autograd([w], entry.expr.subs(dict(entry.params)))
+        return lambda weights: anp.sum(term(weights))
     raise TypeError(name)
 
 

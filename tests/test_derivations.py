@@ -15,7 +15,7 @@ import sympy as sp
 from symbolic import OPS, check_formula, derive, derived
 from symbolic.derivation import Derivation, DerivationError
 from symbolic.matrix import G, X
-from symbolic.ops import Elementwise, c, s, t, x, y
+from symbolic.ops import Elementwise, Penalty, c, s, t, w, x, y
 from symbolic.proof import prove_equal
 from symbolic.steps import walk
 
@@ -38,6 +38,19 @@ def test_an_elementwise_derivation_starts_at_the_definition_and_ends_at_the_kern
     assert first == sp.Derivative(f, x)
     # The end is the derived chain's own result (the kernels' source), in x.
     assert prove_equal(derivation.result.subs(y, f), derived(name).chains[0].result)
+
+
+@pytest.mark.parametrize("name", [n for n, e in OPS.items() if isinstance(e, Penalty)])
+def test_a_penalty_derivation_sums_over_the_array_and_ends_at_the_kernels_form(name):
+    entry, derivation = OPS[name], derive(name)
+    total, gradient = derivation.sections
+    assert isinstance(total.steps[0].expr, sp.Sum)
+    assert gradient.steps[0].expr == sp.Derivative(entry.expr, w)
+    assert "SymPy diff" not in [step.reason for step in gradient.steps]
+    # The end is the backward kernel's expression, at the entry's lambda.
+    assert derivation.result == derived(name).backward.expr
+    weaker = f"{name}(lambda_=0.0005)"
+    assert derive(weaker).result == derived(weaker).backward.expr
 
 
 def test_the_walk_names_the_textbook_rules():
@@ -93,14 +106,15 @@ def test_text_and_markdown_carry_every_reason():
     assert derivation._repr_latex_().startswith("$$")
 
 
-def test_check_answers_right_and_wrong_formulas_of_every_elementwise_op():
+def test_check_answers_right_and_wrong_formulas_of_every_elementwise_op_and_penalty():
     for name, entry in OPS.items():
-        if not isinstance(entry, Elementwise):
+        if not isinstance(entry, Elementwise | Penalty):
             continue
-        # The derived gradient in x, written as a user would.
+        # The derived gradient in x (w), written as a user would.
         right = sp.sstr(derived(name).chains[0].result)
+        variable = "w" if isinstance(entry, Penalty) else "x"
         assert check_formula(name, right).equal, name
-        wrong = check_formula(name, f"({right}) * (1 + x**2/7)")
+        wrong = check_formula(name, f"({right}) * (1 + {variable}**2/7)")
         assert not wrong.equal and wrong.where is not None, name
 
 
@@ -125,6 +139,11 @@ HAND_DERIVED = [  # formulas from textbooks, an oracle independent of the deriva
     ("softmax_cross_entropy", "p*(1 - p) - t", False),
     ("cross_entropy", "-t/p", True),
     ("mean_squared_error", "2*(p - t)/N", True),
+    ("l2_penalty", "2*lambda_*w", True),
+    ("l2_penalty", "2*w", False),  # right only at the default lambda = 1
+    ("l1_penalty", "lam*sign(w)", True),
+    ("l1_penalty", "lam*w/Abs(w)", False),  # no value at the kink
+    ("l1_penalty", "lam*(2*Heaviside(w, 1) - 1)", False),  # the nnfs book's: +lambda at 0
 ]
 
 

@@ -1,9 +1,11 @@
 """Every kernel at the extremes: inputs across +-1e4 (and 0, +-1, p = 0, p = 1) in
 float32 and float64, with NumPy's warnings turned into errors; compared with the
-table's definition evaluated by mpmath (elementwise ops, 30 digits) or in
-``numpy.longdouble`` (row-wise ops and losses). Each stable rewrite is proven."""
+table's definition evaluated by mpmath (elementwise ops and penalties, 50 digits) or
+in ``numpy.longdouble`` (row-wise ops and losses). Each stable rewrite is proven."""
 
 from __future__ import annotations
+
+import math
 
 import mpmath
 import numpy as np
@@ -13,10 +15,11 @@ import sympy as sp
 from numeric.kernels import kernels
 from symbolic import derived
 from symbolic.elementwise import fix_heaviside
-from symbolic.ops import EPS, OPS, Affine, Composed, Elementwise, Loss, Rowwise, x
+from symbolic.ops import EPS, OPS, Affine, Composed, Elementwise, Loss, Penalty, Rowwise, op, w, x
 from tests.tolerances import ULPS
 
 ELEMENTWISE = sorted(n for n, e in OPS.items() if isinstance(e, Elementwise))
+PENALTIES = sorted(n for n, e in OPS.items() if isinstance(e, Penalty))
 GRID = np.unique(np.concatenate([np.logspace(-8, 4, 49), -np.logspace(-8, 4, 49), [0, 1, -1]]))
 REFERENCE_POINTS = [-1e4, -1e3, -100, -30, -5, -1, -1e-3, 0, 1e-3, 1, 5, 30, 100, 1e3, 1e4]
 DTYPES = [np.float32, np.float64]
@@ -37,8 +40,12 @@ def _heaviside(u, h0=0.5):
 def truth(name: str, role: str, value: float) -> float:
     """The definition (forward) or the convention-fixed derivative (backward), by mpmath
     at 50 digits (``1 + erf(-7071)`` is 0 there, as it is in float64)."""
-    entry = OPS[name]
+    entry = op(name)
     f = entry.expr.subs(dict(entry.params))
+    if isinstance(entry, Penalty):  # one element's term and its derivative (sign(0) = 0)
+        fn = sp.lambdify(w, f if role == "forward" else sp.diff(f, w), modules="mpmath")
+        with mpmath.workdps(50):
+            return float(fn(mpmath.mpf(value)))
     expr = f if role == "forward" else fix_heaviside(sp.diff(f, x), entry.h0)
     fn = sp.lambdify(x, expr, modules=[{"Heaviside": _heaviside}, "mpmath"])
     with mpmath.workdps(50):
@@ -68,6 +75,23 @@ def test_elementwise_kernels_are_finite_and_correctly_rounded(name, dtype):
     expected_d = np.array([truth(name, "backward", float(v)) for v in at])
     assert_close(ys, expected_y, dtype)
     assert_close(backward(at, ys, np.ones_like(at)), expected_d, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", [*PENALTIES, *(f"{n}(lambda_=0.0005)" for n in PENALTIES)])
+def test_penalty_kernels_are_finite_and_correctly_rounded(name, dtype):
+    forward, backward = kernels(name)
+    ws = GRID.astype(dtype)
+    total = finite_silently(forward, ws)
+    dw = finite_silently(backward, ws)
+    assert np.asarray(total).dtype == dw.dtype == dtype and dw.shape == ws.shape
+    # The sum over the grid, against the exact sum of its terms (math.fsum of 50-digit terms).
+    exact = math.fsum(truth(name, "forward", float(v)) for v in ws)
+    assert_close(total, exact, dtype)
+    at = np.array(REFERENCE_POINTS, dtype)
+    terms = [forward(at[k : k + 1]) for k in range(at.size)]  # one element: its own term
+    assert_close(terms, np.array([truth(name, "forward", float(v)) for v in at]), dtype)
+    assert_close(backward(at), np.array([truth(name, "backward", float(v)) for v in at]), dtype)
 
 
 def test_mish_softplus_gelu_stay_finite_without_warnings_at_1e4():
@@ -148,7 +172,7 @@ def test_dense_is_finite_at_1e4():
     finite_silently(lambda *a: np.concatenate([np.ravel(g) for g in backward(*a)]), X, W, X[:, :2])
 
 
-@pytest.mark.parametrize("name", ELEMENTWISE)
+@pytest.mark.parametrize("name", ELEMENTWISE + PENALTIES)
 def test_every_stable_rewrite_is_proven(name):
     # Each rule applied to an op's kernel forms is an obligation; proving them all
     # shows the stable forms equal the plain derivation (on each side of each kink).
@@ -165,7 +189,13 @@ def test_elu_exp_is_clamped_so_both_branches_are_finite():
     "name", sorted(n for n, e in OPS.items() if isinstance(e, Rowwise | Composed | Affine | Loss))
 )
 def test_every_non_elementwise_op_is_swept(name):
-    # Guard: every op of the table belongs to one of the sweeps above.
+    # Guard: every op of the table belongs to one of the sweeps above (penalties are swept
+    # by kind, as the elementwise ops are; an entry of a new kind fails the next test).
     swept = {"softmax", "softmax_cross_entropy", "cross_entropy", "binary_cross_entropy"}
     swept |= {*REGRESSION, "dense"}
     assert name in swept
+
+
+def test_every_kind_of_entry_is_swept():
+    swept = (Elementwise, Penalty, Rowwise, Composed, Affine, Loss)
+    assert all(isinstance(entry, swept) for entry in OPS.values())

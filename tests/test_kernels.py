@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from numeric.kernels import kernels
-from symbolic.ops import OPS, Affine, Composed, Elementwise, Loss, Rowwise
+from symbolic.ops import OPS, Affine, Composed, Elementwise, Loss, Penalty, Rowwise
 from tests.oracles import finite_difference, reference, vjp
 from tests.tolerances import ATOL, FD_RTOL, FD_STEP, RTOL
 
@@ -77,6 +77,11 @@ def case(name: str, shape: tuple[int, int], rng):
         G = rng.standard_normal((batch, width))
         dX, dW, db = bwd(X, W, G)
         return fwd, reference(name), (X, W, b), [(0, dX, G), (1, dW, G), (2, db, G)]
+    if isinstance(entry, Penalty):
+        # The penalty summed over a weight array; its gradient needs no incoming one.
+        weights = rng.standard_normal(shape) * 3
+        weights[np.abs(weights) < 1e-3] = 0.5  # away from the kink of |w|
+        return fwd, reference(name), (weights,), [(0, bwd(weights), 1.0)]
     raise TypeError(name)
 
 
@@ -130,6 +135,8 @@ def test_float32_stays_float32(name):
     elif isinstance(entry, Affine):
         out = fwd(*as32)
         grads = list(bwd(as32[0], as32[1], out))
+    elif isinstance(entry, Penalty):
+        out, grads = fwd(as32[0]), [bwd(as32[0])]
     else:
         target = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1, 2]]
         if isinstance(entry, Composed):

@@ -1,12 +1,13 @@
 """Hypothesis: random shapes (batch 1..512, width 1..64) and values including the
-extremes, float32 and float64. Every elementwise kernel is finite, agrees with the
-autograd oracle where the oracle is finite, with central differences where they are
-well-conditioned, and in float32 with its float64 result; softmax, the losses and the
-dense layer agree with autograd and with differences along a random direction.
-Profile: tests/conftest.py."""
+extremes, float32 and float64. Every elementwise kernel and weight penalty is finite,
+agrees with the autograd oracle where the oracle is finite, with central differences
+where they are well-conditioned, and in float32 with its float64 result; softmax, the
+losses, the dense layer and the penalties agree with autograd and with differences along
+a random direction. Profile: tests/conftest.py."""
 
 from __future__ import annotations
 
+import autograd
 import numpy as np
 import pytest
 from hypothesis import given
@@ -14,11 +15,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from numeric.kernels import kernels
-from symbolic.ops import OPS, Elementwise
+from symbolic.ops import OPS, Elementwise, Penalty
 from tests.oracles import reference, vjp
 from tests.tolerances import ULPS
 
 ELEMENTWISE = sorted(n for n, e in OPS.items() if isinstance(e, Elementwise))
+PENALTIES = sorted(n for n, e in OPS.items() if isinstance(e, Penalty))
 values = st.one_of(
     st.floats(-30, 30, width=32),
     st.sampled_from([0.0, 1.0, -1.0, 1e4, -1e4, 1e3, -1e3, 88.0, -88.0]),
@@ -54,14 +56,33 @@ def test_elementwise_kernels_agree_with_autograd_and_float64(name, x):
     assert np.all(np.abs(fd - dx)[smooth] <= 1e-5 * np.maximum(np.abs(dx[smooth]), 1))
 
 
+@pytest.mark.parametrize("name", PENALTIES)
+@given(weights=batches)
+def test_penalty_kernels_agree_with_autograd_and_float64(name, weights):
+    forward, backward = kernels(name)
+    with np.errstate(**RAISE):
+        total, dw = forward(weights), backward(weights)
+        total32, dw32 = forward(weights.astype(np.float32)), backward(weights.astype(np.float32))
+    assert np.isfinite(total) and np.all(np.isfinite(dw)) and dw.shape == weights.shape
+    assert total32.dtype == dw32.dtype == np.float32
+    # float32 against float64: the sum to a few ulps of its size, the gradient per element
+    assert abs(total32 - total) <= ULPS * np.finfo(np.float32).eps * max(abs(total), 1)
+    error = np.abs(dw32 - dw) / np.maximum(np.abs(dw), 1)
+    assert np.max(error) <= ULPS * np.finfo(np.float32).eps
+    expected = autograd.grad(reference(name))(weights)
+    ok = weights != 0  # |w| has its kink at 0, where the table's sign(0) = 0 holds
+    assert np.array_equal(dw[ok], expected[ok])
+    assert np.all(dw[~ok] == 0)
+
+
 OTHERS = sorted(n for n, e in OPS.items() if not isinstance(e, Elementwise))
 
 
 @pytest.mark.parametrize("name", OTHERS)
 @given(shape=shapes, seed=st.integers(0, 2**32 - 1))
-def test_row_wise_losses_and_dense_agree_with_autograd_and_differences(name, shape, seed):
-    # Softmax, the losses and the dense layer on random shapes, with inputs sampled as in
-    # test_kernels: autograd element by element, central differences along a direction.
+def test_other_ops_agree_with_autograd_and_differences(name, shape, seed):
+    # Softmax, the losses, the dense layer and the penalties on random shapes, with inputs
+    # sampled as in test_kernels: autograd element by element, differences along a direction.
     from tests.test_kernels import case
 
     forward, ref, args, checks = case(name, shape, np.random.default_rng(seed))

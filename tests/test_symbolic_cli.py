@@ -36,6 +36,15 @@ def test_derive_prints_each_format(form, capsys):
     assert expected[form] in capsys.readouterr().out
 
 
+def test_derive_a_penalty_keeps_lambda_and_ends_at_the_kernels_value(capsys):
+    assert main(["derive", "l2_penalty", "--format", "text"]) == 0
+    printed = capsys.readouterr().out
+    assert "= 2*lambda_*w" in printed and "= 2*w" in printed and "[with lambda = 1]" in printed
+    assert main(["derive", "l1_penalty(lambda_=0.0005)"]) == 0
+    printed = capsys.readouterr().out
+    assert r"\lambda \operatorname{sign}{\left(w \right)}" in printed and "0.0005" in printed
+
+
 def test_derive_an_expression_through_define_activation():
     printed = run(
         "derive", "--expr", "x/(1 + Abs(x))", "--name", "cli_softsign", "--format", "text"
@@ -111,6 +120,7 @@ def test_check_exit_status_in_a_subprocess(name, formula, status, says):
     [
         ("sigmoid", "exp(-x)/(1+exp(-x))**2", 0, "equal"),
         ("relu", "Heaviside(x)", 1, "at x = 0"),  # right but at the kink, the convention
+        ("l1_penalty", "lam*(2*Heaviside(w, 1) - 1)", 1, "at w = 0"),  # the nnfs book's
         ("sigmoid", "q*(1-q)", 2, "'q' is not allowed"),
         ("sigmoid", "x.__class__", 2, "attribute access"),
         ("sigmoid", "(lambda: 1)()", 2, "allowed"),
