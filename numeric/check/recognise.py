@@ -44,12 +44,14 @@ def entries() -> dict:
 
 
 def kind(op: str) -> str:
-    """ "loss", "dense" or "activation": the protocol an object of this op follows."""
-    from symbolic.ops import Affine, Composed, Loss
+    """ "loss", "dense", "penalty" or "activation": the protocol an object of this op follows."""
+    from symbolic.ops import Affine, Composed, Loss, Penalty
 
     entry = entries()[op]
     if isinstance(entry, Loss | Composed):
         return "loss"
+    if isinstance(entry, Penalty):
+        return "penalty"  # a term of the objective, never a layer to recognise
     return "dense" if isinstance(entry, Affine) else "activation"
 
 
