@@ -44,6 +44,21 @@ class Layout:
     weights_transposed: bool = False  # (out, in)
 
 
+def argument_layouts(
+    names: list[str], arrays: dict[str, np.ndarray], out_in_first: bool = False
+) -> tuple[Layout, ...]:
+    """Where a dense op may be among positional arguments ``(x, w[, b])``, likeliest first.
+
+    cs231n stores ``w`` as (in, out); torch's ``F.linear`` as (out, in): ``out_in_first``.
+    """
+    if len(names) >= 2 and arrays[names[0]].ndim == 2 and arrays[names[1]].ndim == 2:
+        x, w = names[:2]
+        b = names[2] if len(names) > 2 else None
+        flips = (True, False) if out_in_first else (False, True)
+        return tuple(Layout(x, w, b, weights_transposed=flip) for flip in flips)
+    return (Layout(names[0]),)
+
+
 @dataclass
 class Subject:
     """One computation to check: its arrays, its forward in float64, the author's backward."""

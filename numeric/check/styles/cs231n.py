@@ -27,7 +27,7 @@ from numeric.check import sampling
 from numeric.check.errors import CheckError, call
 from numeric.check.randomness import Frozen, draws_randomly
 from numeric.check.recognise import name_hints
-from numeric.check.subject import Layout, Options, Subject
+from numeric.check.subject import Options, Subject, argument_layouts
 
 NAME = "cs231n"
 
@@ -103,12 +103,6 @@ def subjects(forward: Callable, args: tuple, options: Options) -> Iterator[list[
         shapes = ", ".join(f"{n} {a.shape}" for n, a in arrays.items())
         labels = next((v for n, v in given.items() if n not in floats and _is_labels(v)), None)
         x_name = floats[0]
-        layouts = ()
-        if len(floats) >= 2 and arrays[floats[1]].ndim == 2:
-            biases = floats[2] if len(floats) > 2 else None
-            layouts = (Layout(x_name, floats[1], biases),)
-        elif len(floats) == 1:
-            layouts = (Layout(x_name),)
         yield [
             Subject(
                 name=label,
@@ -120,7 +114,7 @@ def subjects(forward: Callable, args: tuple, options: Options) -> Iterator[list[
                 loss=loss,
                 labels=labels,
                 hints=(options.op,) if options.op else tuple(name_hints(_stem(label))),
-                layouts=layouts,
+                layouts=argument_layouts(floats, arrays),
                 parameters=tuple(floats[1:]),
                 blocking={x_name: 0},
                 setup=f"{dtype}, {shapes}" + ("; the loss" if loss else "; dout ~ N(0, 1)"),

@@ -33,7 +33,7 @@ import numpy as np
 from numeric.check.errors import CheckError, call
 from numeric.check.randomness import Frozen, draws_randomly
 from numeric.check.recognise import name_hints
-from numeric.check.subject import Layout, Options, Subject
+from numeric.check.subject import Options, Subject, argument_layouts
 
 NAME = "torch_function"
 
@@ -118,7 +118,7 @@ def subjects(target: type, args: tuple, options: Options) -> Iterator[list[Subje
                 forward=forward,
                 backward=backward,
                 hints=(options.op,) if options.op else tuple(name_hints(label)),
-                layouts=_layouts(floats, arrays),
+                layouts=argument_layouts(floats, arrays, out_in_first=True),  # F.linear's (out, in)
                 blocking={floats[0]: 0} if out.ndim == 2 and arrays[floats[0]].ndim == 2 else {},
                 setup=f"{label}.apply: {dtype}, {shapes}",
                 changed=lambda: list(notes),
@@ -186,15 +186,6 @@ def _constant(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return sys.modules["torch"].from_numpy(value.copy())
     return value
-
-
-def _layouts(floats: list[str], arrays: dict[str, np.ndarray]) -> tuple[Layout, ...]:
-    """A dense op's places: torch stores the weight (out, in), as ``F.linear`` takes it."""
-    if len(floats) >= 2 and arrays[floats[0]].ndim == 2 and arrays[floats[1]].ndim == 2:
-        x, w = floats[:2]
-        b = floats[2] if len(floats) > 2 else None
-        return (Layout(x, w, b, weights_transposed=True), Layout(x, w, b))
-    return (Layout(floats[0]),)
 
 
 # ----- outputs, cotangents and gradients -----
