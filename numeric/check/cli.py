@@ -144,7 +144,7 @@ def build(target: str) -> tuple[Any, str]:
 def pick_class(cls: type) -> bool:
     """Whether a style checks the class itself (micrograd, torch) rather than an instance."""
     try:
-        return pick(cls).NAME in ("micrograd", "torch")
+        return pick(cls).NAME in ("micrograd", "torch_function")
     except CheckError:
         return False
 
