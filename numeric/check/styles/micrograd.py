@@ -53,7 +53,13 @@ BINARY = (
     ("*", "__mul__", "__rmul__"),
     ("/", "__truediv__", "__rtruediv__"),
 )
-OPERATOR = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+OPERATOR = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
 
 Leaves = dict[str, Any]  # array name -> a Value, or a list of Values (the neuron's x, w)
 
@@ -66,6 +72,7 @@ class Operation:
     inputs: tuple[str, ...]  # leaves, by array name
     build: Callable[[Leaves], Any]
     negative: bool = True  # also checked where the operands are negative
+    optional: bool = False  # checked only where the class's forward takes it
 
 
 def accepts(target: Any) -> bool:
@@ -100,6 +107,8 @@ def subjects(target: type, args: tuple, options: Options) -> Iterator[list[Subje
     for op in _operations(target):
         if op.inputs == NEURON:
             found.append(_subject(target, op, neuron, ""))
+            continue
+        if op.optional and not _accepts_point(target, op, positive):
             continue
         found.append(_subject(target, op, positive, ""))
         if op.negative and _accepts_point(target, op, negative):
@@ -187,6 +196,8 @@ def _operations(cls: type) -> list[Operation]:
     if _defines(cls, "__pow__"):
         for exponent in EXPONENTS:
             ops.append(Operation(f"a ** {exponent}", ("a",), _power(name, exponent)))
+        # a Value exponent, where the class takes one (micrograd asserts a number: skipped)
+        ops.append(Operation("a ** b", ("a", "b"), _binary(name, "__pow__", "**"), False, True))
     if _defines(cls, "__neg__"):
         ops.append(Operation("-a", ("a",), lambda v: call(f"{name}.__neg__", operator.neg, v["a"])))
     methods = _unary_methods(cls)
@@ -322,7 +333,7 @@ def _subject(cls: type, op: Operation, point: Point, where: str) -> Subject:
         leaves = _leaves(cls, arrays)
         out = op.build(leaves)
         _data(cls, out, op)
-        call(f"{name}.backward", out.backward)
+        call(f"{name}.backward (in `{op.name}`)", out.backward)
         # out is a scalar: the gradient of <g, out> is g times micrograd's (seeded with 1)
         grads = {k: _grad(leaf) for k, leaf in leaves.items()}
         return {k: None if grad is None else float(g) * grad for k, grad in grads.items()}
