@@ -88,11 +88,14 @@ def _load(path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(f"_checked_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module.__name__] = module  # so that cs231n's backward is found beside forward
-    sys.path.insert(0, str(path.parent))  # so that FILE's own sibling imports resolve
+    # so that FILE's sibling imports resolve, and a package's (from common.functions import *)
+    folders = [str(path.resolve().parent), str(path.resolve().parent.parent)]
+    sys.path[:0] = folders
     try:
         call(f"importing {path}", spec.loader.exec_module, module)
     finally:
-        sys.path.remove(str(path.parent))
+        for folder in folders:
+            sys.path.remove(folder)
     return module
 
 
@@ -138,7 +141,23 @@ def build(target: str) -> tuple[Any, str]:
         return value, call_text
     if not args and not kwargs and pick_class(value):
         return value, call_text  # a micrograd Value or a torch Function: checked as a class
+    if not args and not kwargs and _required(value):
+        needs = ", ".join(_required(value))
+        raise UsageError(f"{name} needs arguments ({needs}): write CALL as {name}(...)")
     return call(call_text, value, *args, **kwargs), call_text
+
+
+def _required(cls: type) -> list[str]:
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    empty, positional = inspect.Parameter.empty, (inspect.Parameter.VAR_POSITIONAL,)
+    return [
+        p.name
+        for p in parameters
+        if p.default is empty and p.kind not in (*positional, inspect.Parameter.VAR_KEYWORD)
+    ]
 
 
 def pick_class(cls: type) -> bool:

@@ -29,6 +29,13 @@ def _factor_cause(factor: float, sizes: dict[str, int]) -> str | None:
             return f"{size}x too large, {what}: the division by {what} is missing"
         if size > 1 and np.isclose(factor, 1 / size, rtol=1e-3):
             return f"{size}x too small, {what}: divided by {what} once too often"
+    named = [(what, size) for what, size in sizes.items() if size > 1]
+    for k, (first, a) in enumerate(named):  # a mean over both axes, or a sum over both
+        for second, b in named[k + 1 :]:
+            if np.isclose(factor, a * b, rtol=1e-3):
+                return f"{a * b}x too large, {first} times {second}: a division by both is missing"
+            if np.isclose(factor, 1 / (a * b), rtol=1e-3):
+                return f"{a * b}x too small, {first} times {second}: divided by both once too often"
     if np.isclose(factor, 2, rtol=1e-3):
         return (
             "2x too large: a factor 2 too many (the 2 of a square, d(x^2)/dx = 2x, counted twice?)"

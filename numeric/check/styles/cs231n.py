@@ -30,6 +30,9 @@ from numeric.check.recognise import name_hints
 from numeric.check.subject import Options, Subject, argument_layouts
 
 NAME = "cs231n"
+# What the CLI passes a ``bn_param``, ``dropout_param``, ``conv_param`` or ``pool_param``.
+PARAM = {"mode": "train", "p": 0.5, "seed": 0, "stride": 1, "pad": 1, "pool_height": 2,
+         "pool_width": 2}  # fmt: skip
 
 
 def accepts(target: Any) -> bool:
@@ -37,12 +40,16 @@ def accepts(target: Any) -> bool:
 
 
 def backward_of(forward: Callable) -> Callable | None:
-    """``affine_backward`` for ``affine_forward``, ``sigmoid_backward`` for ``sigmoid``."""
+    """``affine_backward`` for ``affine_forward``, ``conv_backward_naive`` for
+    ``conv_forward_naive``, ``sigmoid_backward`` for ``sigmoid``."""
     module = sys.modules.get(forward.__module__)
     name = forward.__name__
-    stem = name[: -len("_forward")] if name.endswith("_forward") else name
-    found = getattr(module, f"{stem}_backward", None)
-    return found if inspect.isfunction(found) else None
+    names = [name.replace("_forward", "_backward")] if "_forward" in name else []
+    for candidate in [*names, f"{name}_backward"]:
+        found = getattr(module, candidate, None)
+        if inspect.isfunction(found):
+            return found
+    return None
 
 
 def _float(value: Any) -> bool:
@@ -77,8 +84,16 @@ def subjects(forward: Callable, args: tuple, options: Options) -> Iterator[list[
         call_args = [values[n] if n in values else copy.deepcopy(given[n]) for n in given]
         return _outputs(call(label, forward, *call_args), label)
 
+    changes: list[str] = []
+
     def forward64() -> np.ndarray:
-        return np.array(run(arrays)[0], dtype=np.float64)
+        # copies: a forward that shifts its input in place (logits -= max) must not move
+        # the arrays the differences move
+        values = {n: a.copy() for n, a in arrays.items()}
+        out = np.array(run(values)[0], dtype=np.float64)
+        moved = [n for n in floats if not np.array_equal(values[n], arrays[n])]
+        changes.extend(n for n in moved if n not in changes)
+        return out
 
     loss = backward is None
     if loss and np.ndim(forward64()) != 0:
@@ -118,6 +133,10 @@ def subjects(forward: Callable, args: tuple, options: Options) -> Iterator[list[
                 parameters=tuple(floats[1:]),
                 blocking={x_name: 0},
                 setup=f"{dtype}, {shapes}" + ("; the loss" if loss else "; dout ~ N(0, 1)"),
+                notes=[
+                    f"{label} changes its argument `{n}` in place; the check passes copies"
+                    for n in changes
+                ],
                 random=random,
             )
         ]
@@ -150,7 +169,7 @@ def example_arguments(forward: Callable, shapes: list[tuple], rng, labels: str |
     """Arguments for the CLI: a sampled array per shape, class labels, a ``*_param`` dict.
 
     Parameters named like targets (``y``, ``labels``) get class indices for the
-    previous array's width; ``bn_param``-like ones get ``{"mode": "train"}``.
+    previous array's width; ``bn_param``-like ones get ``PARAM``.
     """
     names = list(inspect.signature(forward).parameters)
     args, shapes = [], list(shapes)
@@ -160,7 +179,7 @@ def example_arguments(forward: Callable, shapes: list[tuple], rng, labels: str |
             indices = rng.integers(0, classes, batch)
             args.append(np.eye(classes)[indices] if labels == "onehot" else indices)
         elif name.endswith("_param"):
-            args.append({"mode": "train", "p": 0.5, "seed": 0})
+            args.append(dict(PARAM))
         elif shapes:
             args.append(sampling.layer_inputs(shapes.pop(0), rng))
         else:

@@ -138,6 +138,10 @@ class _Runner:
         empty = inspect.Parameter.empty
         others = [p.name for p in params[1:] if p.default is empty and p.name not in TRAINING]
         self.inputs = [params[0].name if params else "inputs", *([] if loss else others)]
+        # a loss written forward(y_true, y_pred): the targets come first
+        self.labels_first = loss and len(params) > 1 and params[0].name in LABEL_NAMES
+        if self.labels_first:
+            self.inputs = [params[1].name]
         self.frozen = Frozen(obj)
         self.changed: list[str] = []
 
@@ -157,7 +161,7 @@ class _Runner:
         self.frozen.reset()
         for name, value in params.items():
             setattr(self.obj, name, value)
-        args = x if labels is None else (*x, labels)
+        args = x if labels is None else (labels, *x) if self.labels_first else (*x, labels)
         result = call(f"{self.label}.forward", self.obj.forward, *args, **self.training)
         if not isinstance(result, np.ndarray | float | int | np.generic):
             result = getattr(self.obj, "output", None)
@@ -192,8 +196,9 @@ class _Runner:
                 p for p in _parameters(self.obj.backward) if p.default is inspect.Parameter.empty
             ]
             output = getattr(self.obj, "output", None)
-            given = output if np.shape(output) == x[0].shape else x[0]
-            args = (np.array(given).copy(), labels)[: len(required)]
+            given = np.array(output if np.shape(output) == x[0].shape else x[0]).copy()
+            # by name: backward(dvalues, y_true) as nnfs, or the targets first
+            args = [labels if p.name in LABEL_NAMES else given for p in required[:2]]
             returned = call(f"{self.label}.backward", self.obj.backward, *args)
         updates = {}
         for name, value in native.items():
@@ -209,6 +214,8 @@ class _Runner:
         }
         if isinstance(returned, tuple | list):  # one gradient per input
             found.update({f"{RETURNED}{i}": value for i, value in enumerate(returned)})
+        if isinstance(returned, dict):  # {"inputs": dx, "weights": dW}
+            found.update({f"{RETURNED}[{k!r}]": value for k, value in returned.items()})
         return {RETURNED: returned, **found, **updates}
 
 
@@ -263,8 +270,9 @@ def _candidate_shapes(runner: _Runner) -> list[tuple[int, int]]:
     """(batch, in) for weights (in, out) or (out, in), then inputs stored (in, batch)."""
     batch = SHAPE[0]
     weights = next((runner.params[n] for n in GROUPS[0] if n in runner.params), None)
-    if weights is None or weights.ndim != 2:
-        return [SHAPE]
+    if weights is None or weights.ndim != 2:  # a width from a 1-D parameter (gamma), if any
+        widths = [v.shape[0] for v in runner.params.values() if v.ndim == 1]
+        return list(dict.fromkeys([(batch, w) for w in widths] + [SHAPE]))
     rows, cols = weights.shape
     shapes = [(batch, rows), (batch, cols), (cols, batch), (rows, batch)]
     return list(dict.fromkeys(shapes))
@@ -336,12 +344,14 @@ def _subject(runner: _Runner, x, labels, transposed: bool, hints, notes) -> Subj
     first = runner.backward(native, native_labels, probe)
     keys = _keys(runner, first)
     names = dict(keys)
-    returned = [n for n in runner.inputs if keys[n].startswith(RETURNED)]
+    returned = [n for n in runner.inputs if keys[n].startswith(RETURNED) and "[" not in keys[n]]
     spoken = _returned_names(obj.backward, len(returned)) or [f"d{n} (returned)" for n in returned]
     names.update(zip(returned, spoken, strict=True))
     for array, key in keys.items():
         if key.startswith(UPDATE):
             names[array] = f"d{array} (read off its SGD step)"
+        elif key.startswith(f"{RETURNED}["):
+            names[array] = f"backward(){key.removeprefix(RETURNED)}"
 
     def backward(g: np.ndarray) -> dict[str, Any]:
         found = runner.backward(native, native_labels, g)
@@ -387,19 +397,26 @@ def _keys(runner: _Runner, found: dict) -> dict[str, str]:
     names = {}
     inputs = runner.inputs[0]
     attribute, _ = _find(found, INPUT_GRADIENTS)
+    in_dict = _in_dict(found, [inputs, "inputs", "input", "x", "X", *INPUT_GRADIENTS])
     if len(runner.inputs) > 1:
         names.update({n: f"{RETURNED}{i}" for i, n in enumerate(runner.inputs)})
     elif attribute is not None:
         names[inputs] = attribute
+    elif in_dict is not None:
+        names[inputs] = in_dict
     elif isinstance(found.get(RETURNED), np.ndarray):
         names[inputs] = RETURNED
     else:  # reported missing, under the name nnfs (dinputs) or the book (dx) would give it
         names[inputs] = "dinputs" if inputs == "inputs" else f"d{inputs}"
     for param in list(runner.params):
         attribute, _ = _find(found, _gradient_names(param))
+        group = next((g for g in GROUPS if param in g), (param,))
+        in_dict = _in_dict(found, [*group, *_gradient_names(param)])
         well_known = any(param in group for group in GROUPS)
         if attribute is not None:
             names[param] = attribute
+        elif in_dict is not None:
+            names[param] = in_dict
         elif f"{UPDATE}{param}" in found:
             names[param] = f"{UPDATE}{param}"
         elif well_known:
@@ -407,6 +424,11 @@ def _keys(runner: _Runner, found: dict) -> dict[str, str]:
         else:
             del runner.params[param]  # an array with no gradient: state, not a parameter
     return names
+
+
+def _in_dict(found: dict, names: list[str]) -> str | None:
+    """The key of a gradient backward returned in a dict under one of ``names``."""
+    return next((f"{RETURNED}[{n!r}]" for n in names if f"{RETURNED}[{n!r}]" in found), None)
 
 
 def _unmatched(runner: _Runner, names: dict) -> list[str]:

@@ -153,7 +153,10 @@ def _parameter_names(target: type, count: int) -> list[str]:
     required = [p.name for p in parameters if p.default is p.empty and p.kind != p.VAR_POSITIONAL]
     if count < len(required):
         missing = ", ".join(required[count:])
-        raise CheckError(f"{label}.forward needs {missing}: give it after {label}")
+        raise CheckError(
+            f"{label}.forward needs {missing}: give an array for each, "
+            f"check_gradients({label}, {', '.join(required)}), or --shape per argument"
+        )
     return names[:count]
 
 

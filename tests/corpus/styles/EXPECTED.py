@@ -486,6 +486,106 @@ _entry(
     "by the nnfs protocol",
 )
 
+# ----- found in real code in the blind trial (nnfs_variants.py, cs231n_inplace.py) -----
+
+_entry(
+    NNFS,
+    "DenseDictGradients",
+    "nnfs",
+    "correct",
+    "pass",
+    build="DenseDictGradients(4, 3)",
+    inputs={"input": ((5, 4), "randn")},
+    forward="obj.forward(input)",
+    backward="obj.backward(g)",
+    gradients={
+        "backward()['inputs']": "input",
+        "backward()['weights']": "weights",
+        "backward()['biases']": "biases",
+    },
+    why="gradients returned in a dict keyed by what they belong to",
+    source="MauroAbidalCarrer/CNN_from_scratch src/layers.py",
+)
+_entry(
+    NNFS,
+    "DenseDictGradients_Averaged",
+    "nnfs",
+    "buggy",
+    {"backward()['weights']": "5x too small, the batch size"},
+    build="DenseDictGradients_Averaged(4, 3)",
+    inputs={"input": ((5, 4), "randn")},
+    forward="obj.forward(input)",
+    backward="obj.backward(g)",
+    gradients={
+        "backward()['inputs']": "input",
+        "backward()['weights']": "weights",
+        "backward()['biases']": "biases",
+    },
+    why="the weights' gradient divided by the batch size once more",
+    source="MauroAbidalCarrer/CNN_from_scratch src/layers.py (Linear)",
+)
+_entry(
+    NNFS,
+    "BinaryCrossentropy_TargetsFirst",
+    "nnfs",
+    "correct",
+    "pass",
+    build="BinaryCrossentropy_TargetsFirst()",
+    inputs={"y_pred": ((5, 3), "unit")},
+    labels=("y_true", "binary", 3),
+    forward="obj.forward(y_true, y_pred)",
+    backward="obj.backward(y_true, y_pred)",
+    loss=True,
+    gradients={"dy_pred (returned)": "y_pred"},
+    why="forward(y_true, y_pred): the targets first",
+    source="MauroAbidalCarrer/CNN_from_scratch src/losses.py",
+)
+_entry(
+    NNFS,
+    "BinaryCrossentropy_TargetsFirst_Summed",
+    "nnfs",
+    "buggy",
+    {"dy_pred (returned)": "15x too large, the batch size times the number of outputs"},
+    build="BinaryCrossentropy_TargetsFirst_Summed()",
+    inputs={"y_pred": ((5, 3), "unit")},
+    labels=("y_true", "binary", 3),
+    forward="obj.forward(y_true, y_pred)",
+    backward="obj.backward(y_true, y_pred)",
+    loss=True,
+    gradients={"dy_pred (returned)": "y_pred"},
+    why="the gradient of the summed loss under a forward that means over both axes",
+    source="MauroAbidalCarrer/CNN_from_scratch src/losses.py",
+)
+_entry(
+    "cs231n_inplace.py",
+    "softmax_loss",
+    "cs231n",
+    "correct",
+    "pass",
+    inputs={"x": ((5, 3), "randn")},
+    labels=("y", "indices", 3),
+    loss=True,
+    forward="softmax_loss(x, y)",
+    gradients={"dx": "x"},
+    returned=("dx",),
+    why="logits -= max on the caller's array: right, if the checker passes copies",
+    source="AnirudhM1/CS231n-2022-Solutions assignment2/cs231n/layers.py",
+)
+_entry(
+    "cs231n_inplace.py",
+    "affine_forward_naive",
+    "cs231n",
+    "correct",
+    "pass",
+    inputs={"x": ((5, 4), "randn"), "w": ((4, 3), "randn"), "b": ((3,), "randn")},
+    forward="affine_forward_naive(x, w, b)",
+    backward="affine_backward_naive(g, cache)",
+    gradients={"dx": "x", "dw": "w", "db": "b"},
+    returned=("dx", "dw", "db"),
+    why="the backward is affine_backward_naive, as conv_backward_naive in the assignment",
+    source="cs231n assignment2 conv_forward_naive / conv_backward_naive naming",
+)
+
 # ----- book_layers.py -----
 
 BOOK = "book_layers.py"

@@ -426,3 +426,51 @@ class Loss_MSE_CalculateOnly:
 
     def backward(self, dvalues, y_true):
         self.dinputs = -2 * (y_true - dvalues) / dvalues.size
+
+
+# ----- found in real code the checker had not seen (the blind trial) -----
+
+
+class DenseDictGradients:
+    """``backward`` returns its gradients in a dict keyed by what they belong to."""
+
+    def __init__(self, n_inputs, n_neurons):
+        self.weights = 0.1 * np.random.randn(n_inputs, n_neurons)
+        self.biases = np.zeros((1, n_neurons))
+
+    def forward(self, input):
+        self.input = input
+        return input @ self.weights + self.biases
+
+    def backward(self, output_gradient):
+        return {
+            "inputs": output_gradient @ self.weights.T,
+            "weights": self.input.T @ output_gradient,
+            "biases": output_gradient.sum(axis=0, keepdims=True),
+        }
+
+
+class DenseDictGradients_Averaged(DenseDictGradients):
+    def backward(self, output_gradient):
+        grads = super().backward(output_gradient)
+        grads["weights"] /= len(output_gradient)  # the batch mean taken twice
+        return grads
+
+
+class BinaryCrossentropy_TargetsFirst:
+    """A loss written ``forward(y_true, y_pred)``: the targets come first."""
+
+    def forward(self, y_true, y_pred):
+        y_pred = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        return np.mean(-(y_true * np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred)), axis=-1)
+
+    def backward(self, y_true, y_pred):
+        y_pred = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        outputs, samples = y_pred.shape[1], len(y_pred)
+        return -(y_true / y_pred - (1 - y_true) / (1 - y_pred)) / outputs / samples
+
+
+class BinaryCrossentropy_TargetsFirst_Summed(BinaryCrossentropy_TargetsFirst):
+    def backward(self, y_true, y_pred):
+        y_pred = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        return -(y_true / y_pred - (1 - y_true) / (1 - y_pred))  # no mean over either axis
