@@ -2,36 +2,27 @@
 
 ``add`` / ``forward`` / ``backward`` are the seed's; ``fit`` / ``evaluate`` /
 ``predict`` are the training loop users expect from Keras or the nnfs book;
-``save`` / ``load`` keep architecture and weights in one ``.npz`` without pickle.
+``save`` / ``load`` keep architecture and weights in one ``.npz`` without pickle
+(the format, and every check made on reading it, in ``numeric.model_file``).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-from numeric import losses
+from numeric import model_file
 from numeric.layers import INIT_FOR_ACTIVATION, Activation, Dense
 from numeric.losses import CategoricalCrossEntropy, Loss, SoftmaxCrossEntropy
+from numeric.model_file import FORMAT, ArchitectureMismatch, ModelFileError, _activation
 from numeric.optimizers import SGD
 from numeric.training import History, OnStep
 from numeric.validate import as_batch
 
 CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy", "softmax_cross_entropy")
-FORMAT = "backprop-derived Model"
-
-
-class ModelFileError(ValueError):
-    """A file that is not a readable model file (damaged, truncated, foreign); names the file."""
-
-
-class ArchitectureMismatch(ModelFileError):
-    """A model file whose architecture differs from the model it is loaded into; names the file."""
+__all__ = ["FORMAT", "ArchitectureMismatch", "Model", "ModelFileError", "_activation", "accuracy"]
 
 
 class Model:
@@ -47,7 +38,8 @@ class Model:
     def add(self, layer: object) -> Model:
         """Append ``layer``; widths must chain, and a Dense before a ReLU gets He init."""
         if isinstance(layer, Dense):
-            previous = self.dense_layers[-1] if self.dense_layers else None
+            # The nearest Dense looking back: a model alternates, so this is O(1), not O(layers).
+            previous = next((k for k in reversed(self.layers) if isinstance(k, Dense)), None)
             if previous is not None and previous.n_neurons != layer.n_inputs:
                 raise ValueError(
                     f"layer widths do not chain: {previous!r} gives {previous.n_neurons} "
@@ -194,29 +186,11 @@ class Model:
             on_step=on_step,
         )
 
-    # ----- save / load -----
+    # ----- save / load: the file format is numeric/model_file.py -----
 
     def architecture(self) -> dict:
-        """Layer kinds, sizes, activation names, loss name and dtype, as JSON-ready data."""
-        layers = []
-        for layer in self.layers:
-            if isinstance(layer, Dense):
-                layers.append(
-                    {"kind": "dense", "inputs": layer.n_inputs, "outputs": layer.n_neurons}
-                )
-            elif isinstance(layer, Activation):
-                layers.append({"kind": "activation", "name": layer.name})
-            else:
-                raise TypeError(f"cannot save a {type(layer).__name__} layer")
-        loss = getattr(self.loss, "name", None)
-        return {
-            "format": FORMAT,
-            "version": 1,
-            "dtype": str(self.dtype),
-            "loss": loss,
-            "loss_class": type(self.loss).__name__ if self.loss is not None else None,
-            "layers": layers,
-        }
+        """Layer kinds, sizes, activation names and parameters, loss, dtype, user formulas."""
+        return model_file.architecture(self)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write architecture (JSON) and weights to the ``.npz`` at ``path``, atomically.
@@ -225,42 +199,16 @@ class Model:
         renamed over ``path`` (``os.replace``): a crash mid-save leaves any
         previous file intact.
         """
-        path = Path(path)
-        arrays = {"architecture": np.array(json.dumps(self.architecture()))}
-        for k, layer in enumerate(self.layers):
-            if isinstance(layer, Dense):
-                arrays[f"layer{k}.weights"] = layer.weights
-                arrays[f"layer{k}.biases"] = layer.biases
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                np.savez(file, **arrays)
-                file.flush()
-                os.fsync(file.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        model_file.save(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Model:
         """A new model with the architecture and weights saved at ``path``.
 
-        Raises ``ModelFileError`` (naming the file) if it is damaged or not a model file.
+        Every size is checked before anything is allocated. Raises ``ModelFileError``
+        (naming the file and the problem) if the file is damaged, foreign or hostile.
         """
-        architecture, arrays = _read(path)
-        layers = []
-        for spec in architecture["layers"]:
-            if spec["kind"] == "dense":
-                layers.append(
-                    Dense(spec["inputs"], spec["outputs"], rng=0, dtype=architecture["dtype"])
-                )
-            else:
-                layers.append(_activation(spec["name"], path))
-        model = cls(layers, _loss(architecture["loss"], architecture.get("loss_class"), path))
-        model._set_weights(arrays, path)
-        return model
+        return model_file.load(path)
 
     def load_weights(self, path: str | os.PathLike) -> Model:
         """Load the weights saved at ``path`` into this model.
@@ -268,96 +216,7 @@ class Model:
         Raises ``ArchitectureMismatch`` if the file holds another architecture, and
         ``ModelFileError`` if it is damaged; both name the file. Returns the model.
         """
-        architecture, arrays = _read(path)
-        ours = self.architecture()
-        for key in ("layers", "dtype", "loss"):
-            if architecture[key] != ours[key]:
-                theirs, mine = _describe(architecture[key]), _describe(ours[key])
-                raise ArchitectureMismatch(
-                    f"{path}: the file holds a model with {key} {theirs}, but this model has {mine}"
-                )
-        self._set_weights(arrays, path)
-        return self
-
-    def _set_weights(self, arrays: dict[str, np.ndarray], path: object) -> None:
-        for k, layer in enumerate(self.layers):
-            if isinstance(layer, Dense):
-                for name in ("weights", "biases"):
-                    array = arrays.get(f"layer{k}.{name}")
-                    expected = getattr(layer, name)
-                    if (
-                        array is None
-                        or array.shape != expected.shape
-                        or array.dtype != expected.dtype
-                    ):
-                        raise ModelFileError(
-                            f"{path}: layer{k}.{name} is missing or is not "
-                            f"{expected.dtype}{list(expected.shape)}; the file is damaged"
-                        )
-        for k, layer in enumerate(self.layers):
-            if isinstance(layer, Dense):
-                np.copyto(layer.weights, arrays[f"layer{k}.weights"])
-                np.copyto(layer.biases, arrays[f"layer{k}.biases"])
-
-
-def _read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
-    """The architecture and the arrays of a model file, or ``ModelFileError`` naming it."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-        architecture = json.loads(str(arrays.pop("architecture")))
-        if architecture.get("format") != FORMAT:
-            raise ValueError(f"format is {architecture.get('format')!r}, not {FORMAT!r}")
-        for spec in architecture["layers"]:
-            if spec["kind"] == "dense":
-                int(spec["inputs"]), int(spec["outputs"])
-            elif spec["kind"] != "activation" or not isinstance(spec["name"], str):
-                raise ValueError(f"unknown layer {spec}")
-        np.dtype(architecture["dtype"])
-    except FileNotFoundError:
-        raise
-    except Exception as error:  # zipfile, zlib, JSON, key and value errors alike
-        raise ModelFileError(
-            f"{path} is not a readable model file (damaged or not written by Model.save): "
-            f"{type(error).__name__}: {error}"
-        ) from error
-    return architecture, arrays
-
-
-def _describe(value: object) -> str:
-    if not isinstance(value, list):
-        return repr(value)
-    return " ".join(
-        f"Dense({spec['inputs']}, {spec['outputs']})" if spec["kind"] == "dense" else spec["name"]
-        for spec in value
-    )
-
-
-def _loss(name: str | None, class_name: str | None, path: object) -> Loss | None:
-    """The saved loss: its class in ``numeric.losses`` by name, or ``Loss(name)``."""
-    if name is None:
-        return None
-    cls = getattr(losses, str(class_name), None)
-    try:
-        if isinstance(cls, type) and issubclass(cls, Loss) and cls is not Loss:
-            loss = cls()
-            if loss.name == name:
-                return loss
-        return Loss(name)
-    except KeyError:
-        raise ModelFileError(f"{path}: loss {name!r} is not in the op table") from None
-
-
-def _activation(name: str, path: object) -> Activation:
-    try:
-        return Activation(name)
-    except ValueError as error:  # a loss or a penalty where an activation belongs
-        raise ModelFileError(f"{path}: {error}") from None
-    except KeyError:
-        raise ModelFileError(
-            f"{path}: activation {name!r} is not in the op table; define it "
-            f"(symbolic.define.define_activation) before loading"
-        ) from None
+        return model_file.load_weights(self, path)
 
 
 def accuracy(predictions: np.ndarray, y: object) -> float:
