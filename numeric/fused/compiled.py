@@ -1,0 +1,149 @@
+"""Fused loops as importable modules: printed once, kept on disk, compiled by numba.
+
+A loop's module is written to ``<kernel cache>/fused/`` (the directory of
+``numeric/kernel_cache.py``: ``$BACKPROP_DERIVED_CACHE``, else the user's cache),
+named by a hash of what it is printed from: the op's table entry, the dtype and
+the source of this package. A second process imports it without deriving
+anything, and numba's own cache (``cache=True``: ``__pycache__`` beside the
+module, or ``$NUMBA_CACHE_DIR``) skips the compilation too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+FORMAT = 1  # bump when the layout of a module changes
+
+
+@cache
+def available() -> bool:
+    """True when numba can be imported (the fused loops need it)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@cache
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"fused {FORMAT}".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def directory() -> Path:
+    from numeric import kernel_cache
+
+    return kernel_cache.directory() / "fused"
+
+
+def _entry_key(entry: object) -> str:
+    from numeric import kernel_cache
+
+    return kernel_cache.key(entry)
+
+
+def module(kind: str, key: str, dtype: np.dtype, source: callable) -> ModuleType:
+    """The module ``kind`` for ``key`` and ``dtype``: imported from disk, else printed by
+    ``source(dtype_name)`` and written there first."""
+    dtype = np.dtype(dtype).name
+    digest = hashlib.sha256(f"{_fingerprint()} {kind} {key} {dtype}".encode()).hexdigest()[:20]
+    name = f"fused_{_identifier(kind)}_{dtype}_{digest}"
+    loaded = sys.modules.get(f"numeric_fused_cache.{name}")
+    if loaded is not None:
+        return loaded
+    path = directory() / f"{name}.py"
+    if not path.exists():
+        text = source(dtype)
+        try:
+            _write(path, text)
+        except OSError:  # a read-only cache: a private directory for this process
+            path = Path(tempfile.mkdtemp(prefix="backprop-fused-")) / f"{name}.py"
+            _write(path, text)
+    spec = importlib.util.spec_from_file_location(f"numeric_fused_cache.{name}", path)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    sys.modules[spec.name] = loaded
+    return loaded
+
+
+def _identifier(kind: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in kind)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically, so that a concurrent process never imports half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# ----- the modules, by kind -----
+
+
+def activation(entry: object | None, dtype: np.dtype) -> ModuleType:
+    """``forward(Z, b, Y)`` and ``backward(X, Y, G, db)`` of an activation entry
+    (None: no activation, the dense layer's output itself)."""
+    from numeric.fused.loops import activation_source
+
+    def source(dtype_name: str) -> str:
+        if entry is None:
+            import sympy as sp
+
+            x, g = sp.symbols("x g", real=True)  # y = x: dy/dx by SymPy, no activation
+            return activation_source("identity", x, g * sp.diff(x, x), dtype_name)
+        from symbolic.forms import derive_entry
+
+        derivation = derive_entry(entry)
+        forward, backward = derivation.forward.expr, derivation.backward.expr
+        return activation_source(entry.name, forward, backward, dtype_name)
+
+    key = "identity" if entry is None else _entry_key(entry)
+    return module(f"activation_{getattr(entry, 'name', 'identity')}", key, dtype, source)
+
+
+def softmax_cross_entropy(dtype: np.dtype) -> ModuleType:
+    """``forward_backward(Z, b, Tt, P, G, db)``: the softmax P, the gradient G, their loss."""
+    from numeric.fused.loops import rowwise_source
+    from symbolic import op
+
+    composed = op("softmax_cross_entropy")
+
+    def source(dtype_name: str) -> str:
+        from symbolic.forms import derive_entry
+
+        softmax, loss = derive_entry(op(composed.activation)), derive_entry(composed)
+        s = loss.backward.args[1]  # the softmax's output, an argument of the gradient
+        probabilities = softmax.forward.expr
+        outputs = {"P": probabilities, "G": loss.backward.expr.xreplace({s: probabilities})}
+        return rowwise_source(composed.name, outputs, loss.forward.expr, "G", dtype_name)
+
+    key = _entry_key(composed) + _entry_key(op(composed.activation))
+    return module("softmax_cross_entropy", key, dtype, source)
+
+
+def update(rule: object, dtype: np.dtype) -> ModuleType:
+    """``apply(...)``: the rule's new values into the spare buffers, and the gradients' sums of squares."""
+    from numeric.fused.loops import update_source
+
+    def source(dtype_name: str) -> str:
+        return update_source(rule.kind, rule.assign, rule.arrays, rule.scalars, dtype_name)
+
+    return module(f"update_{rule.kind}", repr(rule), dtype, source)
