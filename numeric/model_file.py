@@ -320,8 +320,9 @@ def check_architecture(architecture: object) -> dict:
         parameters += (spec["inputs"] + 1) * spec["outputs"]
         if parameters > MAX_PARAMETERS:
             raise _Bad(
-                f"the layers up to {k} declare {parameters:,} parameters; a model file holds at "
-                f"most {MAX_PARAMETERS:,} (numeric.model_file.MAX_PARAMETERS)"
+                f"Dense({spec['inputs']}, {spec['outputs']}) at layer {k} brings the parameters "
+                f"to {parameters:,}; a model file holds at most {MAX_PARAMETERS:,} "
+                f"(numeric.model_file.MAX_PARAMETERS)"
             )
     definitions = architecture.get("definitions", {})
     if not isinstance(definitions, dict) or len(definitions) > 64:
@@ -564,7 +565,9 @@ def _definitions(architecture: dict, path: object) -> None:
     used = [s["name"] for s in architecture["layers"] if s["kind"] == "activation"]
     for name in [*used, architecture["loss"]]:
         if name and name not in BUILT_IN and name not in architecture["definitions"]:
-            raise ModelFileError(f"{path}: the user-defined op {name!r} comes without its formula")
+            raise ModelFileError(
+                f"{path}: {name!r} is not a built-in op, and the file gives no formula for it"
+            )
     for name, saved in architecture["definitions"].items():
         if name in BUILT_IN:
             raise ModelFileError(f"{path}: the file re-defines the built-in op {name!r}")
