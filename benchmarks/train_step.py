@@ -1,13 +1,19 @@
 """One SGD training step of the seed's Quick Start network, side by side.
 
 784 -> 128 -> ReLU -> 64 -> ReLU -> 10 -> softmax + cross-entropy; one step is
-forward, loss, backward and update. Every variant runs in this process,
-interleaved round by round, and is reported as a multiple of the *floor*: the
-same step's 8 matrix products alone in NumPy.
+forward, loss, backward and update, and every variant does the same 8 matmuls
+(no gradient w.r.t. the data, as PyTorch and JAX skip it) -- except the seed
+Quick Start row, whose ``model.backward(output, y)`` is shown as a user calls it.
+Every variant runs in this process, interleaved round by round (each block after
+an untimed warm-up, so that idle thread pools do not distort the next one), and
+is reported as a multiple of the *floor*: the same 8 matrix products alone in
+NumPy, into preallocated arrays. A run's figure is its median over rounds; the
+table gives the median over runs and their range.
 
-    python benchmarks/train_step.py [--rounds 7] [--json results.json]
+    python benchmarks/train_step.py [--runs 3] [--rounds 7] [--json results.json]
 
-PyTorch and JAX are measured when installed, skipped with a note otherwise.
+PyTorch and JAX are measured when installed, the fused step when numba is;
+each is skipped with a note otherwise.
 """
 
 from __future__ import annotations
@@ -36,24 +42,41 @@ def data(batch: int, dtype: type) -> tuple[np.ndarray, np.ndarray]:
 
 
 def floor(batch: int, dtype: type):
-    """The 8 matrix products of a step: 3 forward, 3 weight gradients, 2 input gradients."""
+    """The 8 matrix products of a step, into preallocated arrays (``out=``): 3 forward,
+    3 weight gradients, 2 input gradients (the first layer's is never needed)."""
+    rng = np.random.default_rng(1)
+    X, _ = data(batch, dtype)
+    pairs = list(zip(SIZES, SIZES[1:], strict=False))
+    W = [rng.standard_normal(shape).astype(dtype) for shape in pairs]
+    H = [rng.standard_normal((batch, b)).astype(dtype) for b in SIZES[1:]]
+    A = [np.empty((batch, b), dtype) for b in SIZES[1:]]
+    D = [np.empty(shape, dtype) for shape in pairs]
+    G = [np.empty((batch, b), dtype) for b in SIZES[1:-1]]
+
+    def step():
+        np.matmul(X, W[0], out=A[0])
+        np.matmul(H[0], W[1], out=A[1])
+        np.matmul(H[1], W[2], out=A[2])
+        np.matmul(H[1].T, H[2], out=D[2])
+        np.matmul(H[2], W[2].T, out=G[1])
+        np.matmul(H[0].T, G[1], out=D[1])
+        np.matmul(G[1], W[1].T, out=G[0])
+        np.matmul(X.T, G[0], out=D[0])
+
+    return step
+
+
+def floor_fresh(batch: int, dtype: type):
+    """The same 8 products, each into a fresh array (``a @ b``)."""
     rng = np.random.default_rng(1)
     X, _ = data(batch, dtype)
     W = [rng.standard_normal((a, b)).astype(dtype) for a, b in zip(SIZES, SIZES[1:], strict=False)]
     H = [rng.standard_normal((batch, b)).astype(dtype) for b in SIZES[1:]]
 
     def step():
-        a1 = X @ W[0]
-        a2 = H[0] @ W[1]
-        a3 = H[1] @ W[2]
-        W[2].T.shape  # noqa: B018 - shapes only, to keep the code honest
-        g3 = H[2]
-        d3 = H[1].T @ g3
-        g2 = g3 @ W[2].T
-        d2 = H[0].T @ g2
+        g2 = H[2] @ W[2].T
         g1 = g2 @ W[1].T
-        d1 = X.T @ g1
-        return a1, a2, a3, d1, d2, d3
+        return X @ W[0], H[0] @ W[1], H[1] @ W[2], H[1].T @ H[2], H[0].T @ g2, X.T @ g1
 
     return step
 
@@ -64,16 +87,41 @@ def hand_written(batch: int, dtype: type):
     return lambda: network.step(X, y)
 
 
-def generated(batch: int, dtype: type):
-    from numeric import SGD, CategoricalCrossEntropy, Dense, Model, ReLU, Softmax
+def _model(dtype: type):
+    from numeric import CategoricalCrossEntropy, Dense, Model, ReLU, Softmax
 
-    X, y = data(batch, dtype)
     layers = []
     for k, (a, b) in enumerate(zip(SIZES, SIZES[1:], strict=False)):
         layers.append(Dense(a, b, rng=k, dtype=dtype))
         layers.append(ReLU() if b != SIZES[-1] else Softmax())
-    model = Model(layers, loss=CategoricalCrossEntropy())
-    optimizer = SGD(learning_rate=LEARNING_RATE)
+    return Model(layers, loss=CategoricalCrossEntropy())
+
+
+def seed_quick_start(batch: int, dtype: type):
+    """The seed README's loop body, as written: ``model.backward(output, y)``."""
+    from numeric import SGD
+
+    X, y = data(batch, dtype)
+    model, optimizer = _model(dtype), SGD(learning_rate=LEARNING_RATE)
+
+    def step():
+        output = model.forward(X)
+        loss = model.loss.calculate(output, y)
+        model.backward(output, y)
+        for layer in model.layers:
+            if hasattr(layer, "weights"):
+                optimizer.update_params(layer)
+        return loss
+
+    return step
+
+
+def generated(batch: int, dtype: type):
+    """Layer by layer through today's kernels, the first layer skipping its dinputs."""
+    from numeric import SGD
+
+    X, y = data(batch, dtype)
+    model, optimizer = _model(dtype), SGD(learning_rate=LEARNING_RATE)
 
     def step():
         output = model.forward(X)
@@ -84,6 +132,20 @@ def generated(batch: int, dtype: type):
         return loss
 
     return step
+
+
+def _fused(backend: str):
+    def make(batch: int, dtype: type):
+        from numeric import SGD
+        from numeric.fused import plan
+
+        X, y = data(batch, dtype)
+        step = plan(_model(dtype), SGD(learning_rate=LEARNING_RATE), backend=backend)
+        if step is None or step.backend != backend:
+            raise ImportError(name="numba")
+        return lambda: step(X, y)
+
+    return make
 
 
 def pytorch(batch: int, dtype: type):
@@ -150,18 +212,27 @@ def jax_jit(batch: int, dtype: type):
     return step
 
 
+FLOOR, HAND = "floor: the 8 matmuls alone (NumPy, out=)", "hand-written NumPy, seed style"
+FUSED = "fused step, numba (this package: Model.fit)"
 VARIANTS = {
-    "floor: the 8 matmuls alone (NumPy)": floor,
-    "hand-written NumPy, seed style": hand_written,
-    "generated kernels (this package)": generated,
+    FLOOR: floor,
+    "the 8 matmuls into fresh arrays": floor_fresh,
+    HAND: hand_written,
+    FUSED: _fused("numba"),
+    "fused step, NumPy fallback (no numba)": _fused("numpy"),
+    "layer by layer, generated kernels": generated,
+    "seed Quick Start calls (model.backward(output, y))": seed_quick_start,
     "PyTorch CPU": pytorch,
     "JAX jit": jax_jit,
 }
-FLOOR, HAND = "floor: the 8 matmuls alone (NumPy)", "hand-written NumPy, seed style"
 
 
-def time_steps(step, seconds: float) -> float:
-    """Seconds per step: as many steps as fit in ``seconds`` (at least 3)."""
+def time_steps(step, seconds: float, warm: float) -> float:
+    """Seconds per step over ``seconds`` (at least 3 steps), after ``warm`` seconds untimed:
+    BLAS, OpenMP and XLA thread pools left idle by another variant spin down or wake up."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < warm:
+        step()
     count, start = 0, time.perf_counter()
     while count < 3 or time.perf_counter() - start < seconds:
         step()
@@ -169,7 +240,8 @@ def time_steps(step, seconds: float) -> float:
     return (time.perf_counter() - start) / count
 
 
-def run(batch: int, dtype: type, rounds: int, seconds: float) -> dict:
+def run(batch: int, dtype: type, rounds: int, seconds: float, warm: float) -> dict:
+    """One run: every variant built, then ``rounds`` rounds, each timing every variant once."""
     steps, skipped = {}, {}
     for name, make in VARIANTS.items():
         try:
@@ -181,18 +253,14 @@ def run(batch: int, dtype: type, rounds: int, seconds: float) -> dict:
     times = {name: [] for name in steps}
     for _ in range(rounds):
         for name, step in steps.items():
-            times[name].append(time_steps(step, seconds))
+            times[name].append(time_steps(step, seconds, warm))
     floor_median = statistics.median(times[FLOOR])
-    hand_median = statistics.median(times[HAND])
     rows = {}
     for name, values in times.items():
-        median = statistics.median(values)
         rows[name] = {
-            "ms_per_step": median * 1e3,
-            "to_floor": median / floor_median,
-            "to_floor_min": min(values) / floor_median,
-            "to_floor_max": max(values) / floor_median,
-            "to_hand_written": median / hand_median,
+            "ms_per_step": statistics.median(values) * 1e3,
+            "to_floor": statistics.median(values) / floor_median,
+            "rounds_to_floor": [value / floor_median for value in values],
         }
     return {"batch": batch, "dtype": np.dtype(dtype).name, "rows": rows, "skipped": skipped}
 
@@ -217,33 +285,32 @@ def machine() -> dict:
     return info
 
 
-def table(results: list[dict]) -> str:
-    columns = [f"{r['dtype']}, batch {r['batch']}" for r in results]
+def table(runs: list[list[dict]]) -> str:
+    """Median over runs of each run's median, and (min–max) of the run medians."""
+    first = runs[0]
+    columns = [f"{r['dtype']}, batch {r['batch']}" for r in first]
     lines = [
-        "| one training step, × floor (min–max) | " + " | ".join(columns) + " |",
+        "| one training step, × floor | " + " | ".join(columns) + " |",
         "|---|" + "---|" * len(columns),
     ]
+
+    def cell(name: str, c: int, key: str = "to_floor", digits: int = 2) -> str:
+        values = [run[c]["rows"][name][key] for run in runs if name in run[c]["rows"]]
+        if not values:
+            return "skipped"
+        middle = statistics.median(values)
+        if len(values) == 1:
+            return f"{middle:.{digits}f}"
+        return f"{middle:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
     for name in VARIANTS:
-        cells = []
-        for result in results:
-            row = result["rows"].get(name)
-            cells.append(
-                f"{row['to_floor']:.2f} ({row['to_floor_min']:.2f}–{row['to_floor_max']:.2f})"
-                if row
-                else "skipped"
-            )
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append(
-        "| generated ÷ hand-written | "
-        + " | ".join(
-            f"{r['rows']['generated kernels (this package)']['to_hand_written']:.2f}"
-            for r in results
-        )
-        + " |"
-    )
+        cells = [cell(name, c) for c in range(len(first))]
+        bold = name == FUSED
+        label = f"**{name}**" if bold else name
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append(
         "| floor, ms per step | "
-        + " | ".join(f"{r['rows'][FLOOR]['ms_per_step']:.2f}" for r in results)
+        + " | ".join(cell(FLOOR, c, "ms_per_step") for c in range(len(first)))
         + " |"
     )
     return "\n".join(lines)
@@ -251,22 +318,34 @@ def table(results: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="whole runs, each its own median")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=0.3, help="per variant per round")
+    parser.add_argument("--warm", type=float, default=0.15, help="untimed, before each block")
+    parser.add_argument("--only", help="comma-separated variants (substrings) besides the floor")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
-    results = [
-        run(batch, dtype, args.rounds, args.seconds)
-        for dtype in (np.float32, np.float64)
-        for batch in (1024, 128)
-    ]
-    print(table(results))
-    skipped = {name: why for r in results for name, why in r["skipped"].items()}
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",")]
+        for name in list(VARIANTS):
+            if name != FLOOR and not any(w in name for w in wanted):
+                del VARIANTS[name]
+    runs = []
+    for _ in range(args.runs):
+        runs.append(
+            [
+                run(batch, dtype, args.rounds, args.seconds, args.warm)
+                for dtype in (np.float32, np.float64)
+                for batch in (1024, 128)
+            ]
+        )
+    print(table(runs))
+    skipped = {name: why for r in runs[0] for name, why in r["skipped"].items()}
     for name, why in skipped.items():
         print(f"{name}: skipped, {why}")
     print("machine:", json.dumps(machine()))
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+        args.json.write_text(json.dumps({"machine": machine(), "runs": runs}, indent=2))
     return 0
 
 

@@ -140,7 +140,7 @@ def softmax_cross_entropy(dtype: np.dtype) -> ModuleType:
 
 
 def update(rule: object, dtype: np.dtype) -> ModuleType:
-    """``apply(...)``: the rule's new values into the spare buffers, and the gradients' sums of squares."""
+    """``apply(...)``: the rule's new values into spare buffers; gradients' sums of squares."""
     from numeric.fused.loops import update_source
 
     def source(dtype_name: str) -> str:

@@ -46,7 +46,11 @@ def activation_source(name: str, forward: sp.Basic, backward: sp.Basic, dtype: s
     x, y, g = sp.symbols("x y g", real=True)
     forward, backward = _real(forward), _real(backward)
     keep_x = x in backward.free_symbols
-    loads = [f"            {v} = {a}[i, j]" for v, a in ((x, "X"), (y, "Y")) if v in backward.free_symbols]
+    loads = [
+        f"            {v} = {a}[i, j]"
+        for v, a in ((x, "X"), (y, "Y"))
+        if v in backward.free_symbols
+    ]
     lines = [
         HEADER.format(doc=f"Fused loops of {name} ({dtype}).", dtype=dtype),
         "",
@@ -65,7 +69,8 @@ def activation_source(name: str, forward: sp.Basic, backward: sp.Basic, dtype: s
         "",
         JIT,
         "def backward(X, Y, G, db):",
-        '    """G: (batch, n) the gradient w.r.t. Y, becomes the one w.r.t. x = X; db <- its column sums.',
+        '    """G: (batch, n) the gradient w.r.t. Y, becomes the one w.r.t. x = X;',
+        "    db <- its column sums.",
         "",
         f"    g dy/dx = {backward}",
         '    """',
@@ -168,7 +173,9 @@ def rowwise_source(
     lines.append("        total += loss")
     lines.append("        for j in range(cols):")
     lines += _reads([reduce(value) for value in exprs.values()], first)
-    lines += statements({f"{key}[i, j]": reduce(v) for key, v in exprs.items()}, names, "            ")
+    lines += statements(
+        {f"{key}[i, j]": reduce(v) for key, v in exprs.items()}, names, "            "
+    )
     lines.append(f"            db[0, j] += {gradient}[i, j]")
     lines += ["    return total", ""]
     return "\n".join(lines)
@@ -216,7 +223,8 @@ def update_source(kind: str, rule: tuple, arrays: tuple, scalars: tuple, dtype: 
         *_doc([f"{target} <- {expr}" for target, expr in body.items()]),
         "",
         f"    sumsq[k] <- the sum of {gradient}**2; returns whether every new value is finite.",
-        "    Reassociation is allowed (the sums vectorize); each element's arithmetic is as printed.",
+        "    Reassociation is allowed (the sums vectorize); each element's arithmetic",
+        "    is as printed.",
         '    """',
         "    bad = 0",
         f"    for k in range(len({arrays[0].name.upper()}s)):",

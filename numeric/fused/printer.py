@@ -112,9 +112,7 @@ class ScalarPrinter(NumPyPrinter):
         return f"(T(0.5)*math.erfc(-({arg})*T(0.7071067811865476)))"
 
 
-def statements(
-    outputs: dict[str, sp.Basic], names: dict[sp.Basic, str], indent: str
-) -> list[str]:
+def statements(outputs: dict[str, sp.Basic], names: dict[sp.Basic, str], indent: str) -> list[str]:
     """``name = expr`` lines for each output, common subexpressions shared (``cse``)."""
     printer = ScalarPrinter(dict(names))
     shared, reduced = sp.cse(list(outputs.values()), symbols=sp.numbered_symbols("_c"))

@@ -169,14 +169,14 @@ class Step:
         targets = self.targets(y, rows)
         W = [self.pairs[2 * k]["p"][self.current] for k in range(len(self.dense))]
         b = [self.pairs[2 * k + 1]["p"][self.current] for k in range(len(self.dense))]
-        if self.backend == "numba":
+        if self.backend == "numba":  # compiled loops warn of nothing: checked by value
             total = self._numba(X, targets, W, b, buffers)
-        else:
+            self.output = buffers["P"]
+            return total, bool(np.isfinite(total)) and self._update()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             total = self._numpy(X, targets, W, b, buffers)
-        self.output = buffers["P"]
-        if not np.isfinite(total):
-            return total, False
-        return total, self._update()
+            self.output = buffers["P"]
+            return total, bool(np.isfinite(total)) and self._update()
 
     def _numba(self, X, targets, W, b, buffers) -> float:
         Z, Y, G = buffers["Z"], buffers["Y"], buffers["G"]

@@ -51,19 +51,19 @@ def rule_for(optimizer: object) -> tuple[Rule, dict[str, float]] | None:
     """The rule of ``optimizer`` and this step's scalars, or None for one we do not know."""
     from numeric.optimizers import SGD, Adam
 
+    if type(optimizer) not in (SGD, Adam):  # a subclass may change the rule
+        return None
     lr_t = optimizer.current_learning_rate
     if type(optimizer) is SGD:
         if optimizer.momentum:
             return RULES["sgd_momentum"], {"lr": lr_t, "mu": optimizer.momentum}
         return RULES["sgd"], {"lr": lr_t}
-    if type(optimizer) is Adam:
-        step = optimizer.iterations + 1
-        return RULES["adam"], {
-            "lr": lr_t,
-            "beta_1": optimizer.beta_1,
-            "beta_2": optimizer.beta_2,
-            "epsilon": optimizer.epsilon,
-            "c1": 1 - optimizer.beta_1**step,
-            "c2": 1 - optimizer.beta_2**step,
-        }
-    return None
+    step = optimizer.iterations + 1
+    return RULES["adam"], {
+        "lr": lr_t,
+        "beta_1": optimizer.beta_1,
+        "beta_2": optimizer.beta_2,
+        "epsilon": optimizer.epsilon,
+        "c1": 1 - optimizer.beta_1**step,
+        "c2": 1 - optimizer.beta_2**step,
+    }

@@ -1,0 +1,290 @@
+"""The fused step against the unfused generated kernels and HIPS autograd.
+
+Every fused loop is checked stage by stage (bias + activation, activation backward
++ column sums, softmax + cross-entropy + gradient, each optimizer's update), in
+float32 and float64, with numba and with the NumPy fallback; then whole steps
+against the layer-by-layer path, and training on the digits to the same accuracy.
+No timing here: speed is measured by benchmarks/.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numeric import SGD, Adam, CategoricalCrossEntropy, Dense, Model, Softmax, SoftmaxCrossEntropy
+from numeric.fused import compiled, plan
+from numeric.fused.printer import ScalarPrinter
+from numeric.fused.updates import RULES
+from numeric.kernels import kernels
+from numeric.layers import Activation
+from symbolic import derived
+from symbolic.ops import OPS, Elementwise
+from tests.oracles import reference, vjp
+from tests.tolerances import ATOL, RTOL
+
+ACTIVATIONS = sorted(name for name, entry in OPS.items() if isinstance(entry, Elementwise))
+DTYPES = [np.float32, np.float64]
+numba = pytest.mark.skipif(not compiled.available(), reason="numba is not installed")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fused_cache(request, tmp_path_factory):
+    """Generated modules and numba's cache in pytest's cache (or a temporary directory),
+    never in the user's home."""
+    cache = request.config.cache
+    where = cache.mkdir("backprop-derived") if cache is not None else tmp_path_factory.mktemp("c")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("BACKPROP_DERIVED_CACHE", str(where))
+    yield where
+    patch.undo()
+
+
+def close(actual, expected, dtype):
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = max(float(np.max(np.abs(expected))), 1.0)
+    tolerance = ATOL[dtype] + RTOL[dtype] * scale
+    assert np.asarray(actual).dtype == dtype
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=np.float64), expected, rtol=0, atol=tolerance
+    )
+
+
+def away_from_kinks(rng, shape, dtype, scale=3.0):
+    values = rng.standard_normal(shape) * scale
+    values[np.abs(values) < 1e-2] = 0.5  # ReLU, leaky ReLU and ELU at 0
+    return values.astype(dtype)
+
+
+# ----- one loop at a time -----
+
+
+@numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_bias_and_activation_forward(name, dtype):
+    rng = np.random.default_rng(0)
+    XW, b = away_from_kinks(rng, (9, 7), dtype), away_from_kinks(rng, (1, 7), dtype, 0.1)
+    Z, Y = XW.copy(), np.empty_like(XW)
+    compiled.activation(OPS[name], dtype).forward(Z, b, Y)
+    x = XW + b
+    close(Y, kernels(name)[0](x), dtype)
+    close(Y, reference(name)(x.astype(np.float64)), dtype)
+    if "x" in {s.name for s in derived(name).backward.expr.free_symbols}:  # kept in Z
+        close(Z, x, dtype)
+
+
+@numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activation_backward_and_column_sums(name, dtype):
+    rng = np.random.default_rng(1)
+    x = away_from_kinks(rng, (9, 7), dtype)
+    y = kernels(name)[0](x)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    G, db = g.copy(), np.full((1, 7), np.nan, dtype)
+    compiled.activation(OPS[name], dtype).backward(x, y, G, db)
+    close(G, kernels(name)[1](x, y, g), dtype)
+    close(G, vjp(reference(name), 0, (x.astype(np.float64),), g.astype(np.float64)), dtype)
+    close(db, G.sum(axis=0, keepdims=True), dtype)
+
+
+@numba
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_no_activation_adds_the_bias_and_sums_the_columns(dtype):
+    rng = np.random.default_rng(2)
+    XW, b, g = (rng.standard_normal(shape).astype(dtype) for shape in ((5, 3), (1, 3), (5, 3)))
+    loops, Z, Y = compiled.activation(None, dtype), XW.copy(), np.empty_like(XW)
+    loops.forward(Z, b, Y)
+    close(Y, XW + b, dtype)
+    G, db = g.copy(), np.empty_like(b)
+    loops.backward(Z, Y, G, db)
+    close(G, g, dtype)
+    close(db, g.sum(axis=0, keepdims=True), dtype)
+
+
+@numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 2), (7, 10), (300, 3)])
+def test_softmax_cross_entropy_loop(shape, dtype):
+    rng = np.random.default_rng(3)
+    rows, classes = shape
+    XW, b = (rng.standard_normal(s).astype(dtype) * 4 for s in (shape, (1, classes)))
+    targets = np.eye(classes, dtype=dtype)[rng.integers(0, classes, rows)]
+    Z, P, G, db = XW.copy(), np.empty_like(XW), np.empty_like(XW), np.empty_like(b)
+    total = compiled.softmax_cross_entropy(dtype).forward_backward(Z, b, targets, P, G, db)
+    z = XW + b
+    softmax = kernels("softmax")[0]
+    loss_forward, loss_backward = kernels("softmax_cross_entropy")
+    close(Z, z, dtype)
+    close(P, softmax(z), dtype)
+    close(G, loss_backward(z, softmax(z), targets, rows, classes), dtype)
+    close(db, G.sum(axis=0, keepdims=True), dtype)
+    tiny = 10 * rows * float(np.finfo(dtype).eps)  # a loss of ~0 in float32 rounds to 0
+    expected = float(np.sum(loss_forward(z, targets, rows, classes)))
+    assert total == pytest.approx(expected, rel=1e-5, abs=tiny)
+    z64, t64 = z.astype(np.float64), targets.astype(np.float64)
+    mean_loss = reference("softmax_cross_entropy")
+    close(G, vjp(lambda a: mean_loss(a, t64), 0, (z64,), 1.0), dtype)
+    assert total == pytest.approx(rows * float(mean_loss(z64, t64)), rel=1e-5, abs=tiny)
+
+
+def test_huge_logits_stay_finite():
+    """The derivation's max shift, printed into the loop: no overflow at z = 1000."""
+    if not compiled.available():
+        pytest.skip("numba is not installed")
+    Z = np.array([[1000.0, 0.0, -1000.0]], np.float32)
+    b, targets = np.zeros((1, 3), np.float32), np.array([[0, 0, 1]], np.float32)
+    P, G, db = np.empty_like(Z), np.empty_like(Z), np.empty_like(b)
+    total = compiled.softmax_cross_entropy(np.float32).forward_backward(Z, b, targets, P, G, db)
+    assert total == pytest.approx(2000.0)
+    np.testing.assert_array_equal(P, [[1, 0, 0]])
+    np.testing.assert_array_equal(G, [[1, 0, -1]])
+
+
+class Layer:
+    def __init__(self, rng, dtype):
+        self.weights, self.biases = (rng.standard_normal(s).astype(dtype) for s in ((6, 4), (1, 4)))
+
+
+OPTIMIZERS = {
+    "sgd": lambda: SGD(learning_rate=0.1, decay=0.01),
+    "sgd_momentum": lambda: SGD(learning_rate=0.1, momentum=0.9),
+    "adam": lambda: Adam(learning_rate=0.01, decay=0.01),
+}
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", sorted(RULES))
+def test_update_rules_agree_with_the_optimizers(kind, dtype, backend):
+    """Three steps of the printed rule against optimizers.py, on the same gradients."""
+    if backend == "numba" and not compiled.available():
+        pytest.skip("numba is not installed")
+    model = Model([Dense(6, 4, rng=0, dtype=dtype), Softmax()], loss=CategoricalCrossEntropy())
+    ours, theirs = OPTIMIZERS[kind](), OPTIMIZERS[kind]()
+    step = plan(model, ours, backend=backend)
+    assert step.rule.kind == kind
+    twin = Layer(np.random.default_rng(5), dtype)
+    rng = np.random.default_rng(6)
+    for _ in range(3):
+        np.copyto(twin.weights, step.pairs[0]["p"][step.current])
+        np.copyto(twin.biases, step.pairs[1]["p"][step.current])
+        twin.dweights, twin.dbiases = (
+            rng.standard_normal(a.shape).astype(dtype) for a in step.gradients
+        )
+        np.copyto(step.gradients[0], twin.dweights)
+        np.copyto(step.gradients[1], twin.dbiases)
+        theirs.pre_update_params()
+        theirs.update_params(twin)
+        theirs.post_update_params()
+        assert step._update()
+        for k, name in enumerate(("weights", "biases")):
+            close(step.pairs[k]["p"][step.current], getattr(twin, name), dtype)
+            grad = step.gradients[k]
+            assert step.sumsq[k] == pytest.approx(
+                float(np.sum(grad.astype(np.float64) ** 2)), rel=1e-5
+            )
+    assert ours.iterations == theirs.iterations == 3
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_a_step_that_is_not_finite_is_not_applied(backend):
+    if backend == "numba" and not compiled.available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(7)
+    X, y = (rng.standard_normal((8, 5)) * 1e9).astype(np.float32), rng.integers(0, 3, 8)
+    model = Model([Dense(5, 3, rng=0, dtype=np.float32), Softmax()], loss=CategoricalCrossEntropy())
+    before = model.layers[0].weights.copy()
+    step = plan(model, SGD(learning_rate=1e30), backend=backend)  # lr * g overflows float32
+    total, applied = step(X, y)
+    assert np.isfinite(total) and not applied
+    step.publish()
+    np.testing.assert_array_equal(model.layers[0].weights, before)
+    assert step.optimizer.iterations == 0
+
+
+# ----- whole steps -----
+
+
+def network(dtype, activation="relu", logits=False):
+    layers = [
+        Dense(12, 16, rng=0, dtype=dtype),
+        Activation(activation),
+        Dense(16, 8, rng=1, dtype=dtype),
+        Activation(activation),
+        Dense(8, 5, rng=2, dtype=dtype),
+    ]
+    if logits:
+        return Model(layers, loss=SoftmaxCrossEntropy())
+    return Model([*layers, Softmax()], loss=CategoricalCrossEntropy())
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "activation, logits, kind",
+    [("relu", False, "sgd"), ("tanh", True, "sgd_momentum"), ("sigmoid", False, "adam")],
+)
+def test_steps_match_the_layer_by_layer_path(activation, logits, kind, dtype, backend):
+    if backend == "numba" and not compiled.available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(8)
+    fused, layered = network(dtype, activation, logits), network(dtype, activation, logits)
+    ours, theirs = OPTIMIZERS[kind](), OPTIMIZERS[kind]()
+    step = plan(fused, ours, backend=backend)
+    for rows in (10, 10, 3):  # a last, smaller batch gets buffers of its own
+        X = rng.standard_normal((rows, 12)).astype(dtype)
+        y = rng.integers(0, 5, rows)
+        total, applied = step(X, y)
+        assert applied
+        output = layered.forward(X)
+        loss = layered.loss.calculate(output, y)
+        layered.backward(output, y, inputs_gradient=False)
+        theirs.pre_update_params()
+        for layer in layered.dense_layers:
+            theirs.update_params(layer)
+        theirs.post_update_params()
+        assert total / rows == pytest.approx(loss, rel=1e-5)
+        close(step.output, layered._probabilities(output), dtype)
+    step.publish()
+    loose = {np.float32: 1e-4, np.float64: 1e-10}[dtype]  # three updates of the same gradients
+    for ours_layer, their_layer in zip(fused.dense_layers, layered.dense_layers, strict=True):
+        for name in ("weights", "biases", "dweights", "dbiases"):
+            np.testing.assert_allclose(
+                getattr(ours_layer, name), getattr(their_layer, name), rtol=loose, atol=loose
+            )
+        assert ours_layer.weights.dtype == dtype
+
+
+def test_plan_refuses_what_it_does_not_fuse():
+    from numeric import MeanSquaredError
+
+    regression = Model([Dense(3, 1, rng=0)], loss=MeanSquaredError())
+    assert plan(regression, SGD()) is None
+    softmax_first = Model([Softmax(), Dense(3, 3, rng=0)], loss=SoftmaxCrossEntropy())
+    assert plan(softmax_first, SGD()) is None
+    assert plan(network(np.float64), object()) is None
+
+
+def test_without_numba_the_numpy_backend_is_planned(monkeypatch):
+    monkeypatch.setattr(compiled, "available", lambda: False)
+    import numeric.fused.step as step_module
+
+    monkeypatch.setattr(step_module.compiled, "available", lambda: False)
+    assert plan(network(np.float64), SGD()).backend == "numpy"
+
+
+# ----- provenance -----
+
+
+@numba
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "gelu"])
+def test_the_loops_print_the_derivation(name, fused_cache):
+    """Each loop's statement is the derivation's expression, printed; nothing typed by hand."""
+    loops = compiled.activation(OPS[name], np.float32)
+    source = open(loops.__file__).read()
+    derivation = derived(name)
+    for expr in (derivation.forward.expr, derivation.backward.expr):
+        assert ScalarPrinter().doprint(expr) in source
+    assert str(loops.__file__).startswith(str(fused_cache))
