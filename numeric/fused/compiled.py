@@ -60,7 +60,7 @@ def module(kind: str, key: str, dtype: np.dtype, source: callable) -> ModuleType
     dtype = np.dtype(dtype).name
     digest = hashlib.sha256(f"{_fingerprint()} {kind} {key} {dtype}".encode()).hexdigest()[:20]
     name = f"fused_{_identifier(kind)}_{dtype}_{digest}"
-    loaded = sys.modules.get(f"numeric_fused_cache.{name}")
+    loaded = sys.modules.get(name)  # numba's cache finds the module again by this name
     if loaded is not None:
         return loaded
     path = directory() / f"{name}.py"
@@ -71,10 +71,14 @@ def module(kind: str, key: str, dtype: np.dtype, source: callable) -> ModuleType
         except OSError:  # a read-only cache: a private directory for this process
             path = Path(tempfile.mkdtemp(prefix="backprop-fused-")) / f"{name}.py"
             _write(path, text)
-    spec = importlib.util.spec_from_file_location(f"numeric_fused_cache.{name}", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    sys.modules[spec.name] = loaded
+    sys.modules[name] = loaded
+    try:
+        spec.loader.exec_module(loaded)
+    except BaseException:
+        del sys.modules[name]
+        raise
     return loaded
 
 
