@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from numeric.kernels import kernels
-from numeric.validate import as_batch, as_targets
+from numeric.validate import as_batch, as_targets, check_probabilities
+
+# What to do when a loss of probabilities is fed something else (numeric.validate).
+HINTS = {
+    "cross_entropy": "add Softmax() as the last layer, or use SoftmaxCrossEntropy() on the logits",
+    "binary_cross_entropy": "add Sigmoid() as the last layer",
+}
 
 
 class Loss:
@@ -23,16 +29,29 @@ class Loss:
         self.name = name
         self._forward, self._backward = kernels(name)
         entry = op(name)
-        entry = op(entry.loss) if hasattr(entry, "loss") else entry  # a composed op's loss
-        # Targets are one-hot rows (checked to sum to 1) as the table entry says.
+        composed = hasattr(entry, "loss")  # softmax + cross-entropy: takes logits
+        entry = op(entry.loss) if composed else entry  # a composed op's loss
+        # Targets are one-hot rows (checked to sum to 1), or 0 / 1, as the table entry says.
         self.one_hot = getattr(entry, "targets", "onehot") == "onehot"
+        self.binary = getattr(entry, "targets", "onehot") == "binary"
+        # A loss that clips its predictions to (0, 1) takes probabilities, checked to be.
+        self.probabilities = bool(getattr(entry, "clip", False)) and not composed
 
     def targets(self, y_pred: np.ndarray, y_true: object) -> np.ndarray:
         batch, classes = y_pred.shape
-        return as_targets(y_true, batch, classes, y_pred.dtype, one_hot=self.one_hot)
+        return as_targets(
+            y_true, batch, classes, y_pred.dtype, one_hot=self.one_hot, binary=self.binary
+        )
+
+    def _check(self, y_pred: np.ndarray) -> np.ndarray:
+        y_pred = as_batch(y_pred, f"predictions given to {self!r}")
+        if self.probabilities:
+            hint = HINTS.get(self.name, "the last layer must give probabilities")
+            check_probabilities(y_pred, repr(self), hint)
+        return y_pred
 
     def forward(self, y_pred: np.ndarray, y_true: object) -> np.ndarray:
-        y_pred = as_batch(y_pred, f"predictions given to {self!r}")
+        y_pred = self._check(y_pred)
         batch, classes = y_pred.shape
         return self._forward(y_pred, self.targets(y_pred, y_true), batch, classes)[:, 0]
 
@@ -41,7 +60,7 @@ class Loss:
         return float(np.mean(self.forward(output, y)))
 
     def backward(self, dvalues: np.ndarray, y_true: object) -> np.ndarray:
-        dvalues = as_batch(dvalues, f"predictions given to {self!r}")
+        dvalues = self._check(dvalues)
         batch, classes = dvalues.shape
         targets = self.targets(dvalues, y_true)
         self.dinputs = self._backward(dvalues, targets, batch, classes)

@@ -116,14 +116,13 @@ class Model:
         """True for the cross-entropy losses: accuracy is then recorded."""
         return getattr(self.loss, "name", None) in CLASSIFICATION_LOSSES
 
-    def _inputs(self, X: object) -> np.ndarray:
-        dense = self.dense_layers
-        width = dense[0].n_inputs if dense else None
-        X = as_batch(X, "X", width)
+    def _inputs(self, X: object, what: str = "X") -> np.ndarray:
+        first = next((layer for layer in self.layers if isinstance(layer, Dense)), None)
+        X = as_batch(X, what, first.n_inputs if first else None)
         if X.dtype != self.dtype:
             raise TypeError(
-                f"the model holds {self.dtype} weights but X is {X.dtype}; "
-                f"use X.astype(np.{self.dtype}) or model.astype(np.{X.dtype})"
+                f"the model holds {self.dtype} weights but {what} is {X.dtype}; "
+                f"use {what.split()[-1]}.astype(np.{self.dtype}) or model.astype(np.{X.dtype})"
             )
         return X
 
@@ -145,7 +144,10 @@ class Model:
         """Mean loss, and accuracy for a classifier, on X: (samples, features)."""
         if self.loss is None:
             raise ValueError("set model.loss before calling evaluate")
-        output = self._outputs(self._inputs(X), batch_size)
+        X = self._inputs(X)
+        if len(X) == 0:
+            raise ValueError("X has no samples: there is nothing to evaluate")
+        output = self._outputs(X, batch_size)
         result = {"loss": self.loss.calculate(output, y)}
         if self.is_classifier:
             result["accuracy"] = self._accuracy(output, y)

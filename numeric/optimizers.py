@@ -5,21 +5,40 @@
 ``pre_update_params`` / ``post_update_params`` bracket one step (learning-rate
 decay, step count), as in the nnfs book. Per-layer state (velocities, moments)
 is created with the optimizer's first step on that layer, keyed by the layer.
+Hyperparameters are checked when an optimizer is made: a NaN rate, a momentum
+of 10 or ``beta_1 = 1`` are refused, never trained with.
 """
 
 from __future__ import annotations
+
+import math
+import numbers
 
 import numpy as np
 
 PARAMETERS = (("weights", "dweights"), ("biases", "dbiases"))
 
 
+POSITIVE = ("> 0 and finite", lambda v: 0 < v < math.inf)
+NON_NEGATIVE = (">= 0 and finite", lambda v: 0 <= v < math.inf)
+FRACTION = ("in [0, 1)", lambda v: 0 <= v < 1)  # a momentum, a moment's decay
+
+
+def _hyperparameter(owner: str, name: str, value: object, allowed: tuple) -> float:
+    """``value`` as a float, or a ``ValueError`` naming the optimizer, the name and the range."""
+    text, ok = allowed
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not ok(float(value)):
+        raise ValueError(f"{owner}: {name} must be {text}, got {value!r}")
+    return float(value)
+
+
 class _Optimizer:
     """Learning-rate decay and step count shared by every optimizer."""
 
     def __init__(self, learning_rate: float, decay: float) -> None:
-        if learning_rate <= 0 or decay < 0:
-            raise ValueError(f"need learning_rate > 0 and decay >= 0, got {learning_rate}, {decay}")
+        owner = type(self).__name__
+        learning_rate = _hyperparameter(owner, "learning_rate", learning_rate, POSITIVE)
+        decay = _hyperparameter(owner, "decay", decay, NON_NEGATIVE)
         self.learning_rate = self.current_learning_rate = learning_rate
         self.decay, self.iterations = decay, 0
         self.state: dict[int, tuple[object, dict[str, object]]] = {}
@@ -50,7 +69,7 @@ class SGD(_Optimizer):
 
     def __init__(self, learning_rate: float = 1.0, decay: float = 0.0, momentum: float = 0.0):
         super().__init__(learning_rate, decay)
-        self.momentum = momentum
+        self.momentum = _hyperparameter(type(self).__name__, "momentum", momentum, FRACTION)
 
     def __repr__(self) -> str:
         return (
@@ -95,7 +114,9 @@ class Adam(_Optimizer):
         epsilon: float = 1e-7,
     ):
         super().__init__(learning_rate, decay)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.beta_1 = _hyperparameter(type(self).__name__, "beta_1", beta_1, FRACTION)
+        self.beta_2 = _hyperparameter(type(self).__name__, "beta_2", beta_2, FRACTION)
+        self.epsilon = _hyperparameter(type(self).__name__, "epsilon", epsilon, POSITIVE)
 
     def update_params(self, layer: object) -> None:
         step = self.iterations + 1

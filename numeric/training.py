@@ -18,7 +18,10 @@ gradients vanish or explode. Regression losses record no accuracy.
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -35,6 +38,94 @@ class Diverged(FloatingPointError):
     def __init__(self, message: str, epoch: int, step: int) -> None:
         super().__init__(message)
         self.epoch, self.step = epoch, step
+
+
+class TrainingStalled(UserWarning):
+    """Training ended at chance accuracy, or its loss did not move: the model learnt nothing."""
+
+
+def _check_counts(epochs: object, batch_size: object) -> None:
+    for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+        if name == "batch_size" and value is None:
+            continue
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _check_head(model: object) -> None:
+    """Categorical cross-entropy needs probabilities: a last layer that gives them."""
+    if getattr(model.loss, "name", None) != "cross_entropy" or not model.layers:
+        return
+    last = model.layers[-1]
+    if getattr(last, "name", None) != "softmax":
+        raise ValueError(
+            f"CategoricalCrossEntropy needs probabilities, but the model ends in {last!r}, "
+            f"whose outputs are not: add Softmax() as the last layer, or use "
+            f"SoftmaxCrossEntropy() on the logits"
+        )
+
+
+def _data(
+    model: object, X: object, y: object, name_X: str, name_y: str, finite: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """X and y checked against the model and its loss; boolean labels become 0 / 1."""
+    X = model._inputs(X, name_X)
+    y = np.asarray(y)
+    if y.dtype == bool:
+        y = y.astype(np.int64)
+    if y.dtype.kind not in "iuf":
+        raise TypeError(f"{name_y} must be class indices or float targets, got {y.dtype}")
+    if y.ndim not in (1, 2) or len(y) != len(X):
+        raise ValueError(f"{name_X} has {len(X)} samples but {name_y} has shape {y.shape}")
+    if len(X) == 0:
+        raise ValueError(f"{name_X} has no samples: nothing to train on or to measure")
+    if finite:
+        check_finite(X, name_X)
+        if y.dtype.kind == "f":
+            check_finite(y.reshape(len(y), -1), name_y)
+    if model.dense_layers and hasattr(model.loss, "one_hot"):
+        # Checked once on the whole set, so an error names the dataset's row, not a batch's.
+        width = model.dense_layers[-1].n_neurons
+        try:
+            as_targets(
+                y, len(X), width, X.dtype, one_hot=model.loss.one_hot, binary=model.loss.binary
+            )
+        except ValueError as error:
+            raise ValueError(f"{name_y}: {error}") from None
+    return X, y
+
+
+def _chance(y: np.ndarray) -> float:
+    """The accuracy of always predicting the most frequent class of ``y``."""
+    if y.ndim == 2 and y.shape[1] > 1:
+        y = np.argmax(y, axis=1)
+    labels = y.reshape(-1)
+    if labels.dtype.kind == "f":
+        labels = (labels > 0.5).astype(np.int64)
+    return float(np.bincount(labels.astype(np.int64)).max() / len(labels))
+
+
+def _stalled(history: History, y: np.ndarray, optimizer: object) -> str | None:
+    """Why the model learnt nothing, if it did not: chance accuracy, or a loss that stood still."""
+    losses, rate = history["loss"], getattr(optimizer, "learning_rate", None)
+    if not losses:
+        return None
+    if history.get("accuracy"):
+        chance, accuracy = _chance(y), history["accuracy"][-1]
+        margin = max(0.01, 3 * math.sqrt(chance * (1 - chance) / len(y)))
+        if accuracy <= chance + margin:
+            return (
+                f"training ended at chance accuracy: {accuracy:.4f} in the last epoch, no better "
+                f"than always answering the most frequent class ({chance:.4f}); the learning "
+                f"rate ({rate}) may be too high (dead ReLUs) or too low"
+            )
+    first, last = losses[0], losses[-1]
+    if len(losses) >= 2 and abs(last - first) <= 1e-3 * abs(first):
+        return (
+            f"the loss has not moved: {last:.6g} after {len(losses)} epochs, {first:.6g} after "
+            f"the first; the learning rate ({rate}) may be too low, or the gradients vanish"
+        )
+    return None
 
 
 def _parameters(model: object) -> list[np.ndarray]:
@@ -58,23 +149,25 @@ def train(
     verbose: bool = False,
     on_step: OnStep | None = None,
 ) -> History:
-    """Fit ``model`` to X: (samples, features), y: (samples,) labels or (samples, outputs)."""
+    """Fit ``model`` to X: (samples, features), y: (samples,) labels or (samples, outputs).
+
+    Everything is checked before the first step: the arguments, X and y, and
+    ``validation_data``, each named in its own errors.
+    """
     if model.loss is None:
         raise ValueError("set model.loss before calling fit")
-    if epochs < 0 or (batch_size is not None and batch_size < 1):
-        raise ValueError(f"need epochs >= 0 and batch_size >= 1, got {epochs}, {batch_size}")
-    X = model._inputs(X)
-    y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
-    if check_finite_inputs:
-        check_finite(X, "X")
-        if y.dtype.kind == "f":
-            check_finite(y.reshape(len(y), -1), "y")
-    if model.dense_layers and hasattr(model.loss, "one_hot"):
-        # Checked once on the whole set, so an error names the dataset's row, not a batch's.
-        width = model.dense_layers[-1].n_neurons
-        as_targets(y, len(X), width, X.dtype, one_hot=model.loss.one_hot)
+    _check_counts(epochs, batch_size)
+    _check_head(model)
+    X, y = _data(model, X, y, "X", "y", check_finite_inputs)
+    if validation_data is not None:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            got = type(validation_data).__name__
+            if isinstance(validation_data, tuple | list):
+                got += f" of {len(validation_data)}"
+            raise TypeError(f"validation_data must be a pair (X, y), got a {got}")
+        validation_data = _data(
+            model, *validation_data, "validation_data X", "validation_data y", check_finite_inputs
+        )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     size = int(batch_size) if batch_size else max(len(X), 1)
     classify = model.is_classifier
@@ -124,6 +217,9 @@ def train(
             epoch_bar.update(1)
     if epoch_bar is not None:
         epoch_bar.close()
+    stalled = _stalled(history, y, optimizer)
+    if stalled:
+        warnings.warn(stalled, TrainingStalled, stacklevel=3)
     return history
 
 

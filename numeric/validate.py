@@ -44,15 +44,23 @@ def check_finite(inputs: np.ndarray, what: str = "inputs") -> None:
 
 
 def as_targets(
-    y_true: object, batch: int, classes: int, dtype: np.dtype, one_hot: bool = True
+    y_true: object,
+    batch: int,
+    classes: int,
+    dtype: np.dtype,
+    one_hot: bool = True,
+    binary: bool = False,
 ) -> np.ndarray:
     """Targets as a ``(batch, classes)`` array of ``dtype``.
 
-    Class indices (a 1-D integer array) become one-hot rows; 2-D targets must have
-    the predictions' shape, and with ``one_hot`` their rows must sum to 1.
+    Class indices (a 1-D integer or boolean array) become one-hot rows; 2-D targets
+    must have the predictions' shape, and with ``one_hot`` their rows must sum to 1;
+    with ``binary`` every target must be 0 or 1.
     """
     targets = np.asarray(y_true)
-    if targets.ndim == 1 and targets.dtype.kind in "iub":
+    if targets.dtype == bool:
+        targets = targets.astype(np.int64)
+    if targets.ndim == 1 and targets.dtype.kind in "iu":
         if len(targets) != batch:
             raise ValueError(f"expected {batch} labels, one per sample, got {len(targets)}")
         if classes == 1:  # binary labels for a single output
@@ -72,6 +80,14 @@ def as_targets(
             f"targets must be class indices of shape ({batch},) or an array of shape "
             f"({batch}, {classes}), got shape {targets.shape}"
         )
+    if binary:
+        neither = (targets != 0) & (targets != 1)
+        if neither.any():
+            row = int(np.argmax(neither.any(axis=1)))
+            raise ValueError(
+                f"binary cross-entropy labels must be 0 or 1, got {targets[row].tolist()[:8]} "
+                f"at row {row}"
+            )
     targets = targets.astype(dtype, copy=False)
     if one_hot:
         sums = targets.sum(axis=1)
@@ -82,3 +98,13 @@ def as_targets(
                 f"one-hot target rows must sum to 1; row {first} sums to {sums[first]:.6g}"
             )
     return targets
+
+
+def check_probabilities(y_pred: np.ndarray, what: str, hint: str) -> None:
+    """Raise unless every prediction lies in [0, 1] (a min and a max: cheap at any batch)."""
+    low, high = y_pred.min(initial=0.0), y_pred.max(initial=1.0)
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"{what} needs probabilities in [0, 1], got values from {low:.4g} to {high:.4g}: "
+            f"{hint}"
+        )
