@@ -54,7 +54,7 @@ def _entry_key(entry: object) -> str:
     return kernel_cache.key(entry)
 
 
-def module(kind: str, key: str, dtype: np.dtype, source: callable) -> ModuleType:
+def module(kind: str, key: str, source: callable, dtype: np.dtype) -> ModuleType:
     """The module ``kind`` for ``key`` and ``dtype``: imported from disk, else printed by
     ``source(dtype_name)`` and written there first."""
     dtype = np.dtype(dtype).name
@@ -99,32 +99,35 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
-# ----- the modules, by kind -----
+# ----- the modules, by kind: (key, source) to print, then loaded -----
 
 
-def activation(entry: object | None, dtype: np.dtype) -> ModuleType:
-    """``forward(Z, b, Y)`` and ``backward(X, Y, G, db)`` of an activation entry
-    (None: no activation, the dense layer's output itself)."""
-    from numeric.fused.loops import activation_source
+def activation_source(entry: object | None) -> tuple[str, callable]:
+    """The key and the source printer of an activation's loops (None: no activation)."""
+    from numeric.fused.loops import activation_source as loops
 
     def source(dtype_name: str) -> str:
         if entry is None:
             import sympy as sp
 
             x, g = sp.symbols("x g", real=True)  # y = x: dy/dx by SymPy, no activation
-            return activation_source("identity", x, g * sp.diff(x, x), dtype_name)
+            return loops("identity", x, g * sp.diff(x, x), dtype_name)
         from symbolic.forms import derive_entry
 
         derivation = derive_entry(entry)
-        forward, backward = derivation.forward.expr, derivation.backward.expr
-        return activation_source(entry.name, forward, backward, dtype_name)
+        return loops(entry.name, derivation.forward.expr, derivation.backward.expr, dtype_name)
 
-    key = "identity" if entry is None else _entry_key(entry)
-    return module(f"activation_{getattr(entry, 'name', 'identity')}", key, dtype, source)
+    return ("identity" if entry is None else _entry_key(entry)), source
 
 
-def softmax_cross_entropy(dtype: np.dtype) -> ModuleType:
-    """``forward_backward(Z, b, Tt, P, G, db)``: the softmax P, the gradient G, their loss."""
+def activation(entry: object | None, dtype: np.dtype) -> ModuleType:
+    """``forward(Z, b, Y)`` and ``backward(X, Y, G, db)`` of an activation entry
+    (None: no activation, the dense layer's output itself)."""
+    key, source = activation_source(entry)
+    return module(f"activation_{getattr(entry, 'name', 'identity')}", key, source, dtype)
+
+
+def softmax_cross_entropy_source() -> tuple[str, callable]:
     from numeric.fused.loops import rowwise_source
     from symbolic import op
 
@@ -139,15 +142,41 @@ def softmax_cross_entropy(dtype: np.dtype) -> ModuleType:
         outputs = {"P": probabilities, "G": loss.backward.expr.xreplace({s: probabilities})}
         return rowwise_source(composed.name, outputs, loss.forward.expr, "G", dtype_name)
 
-    key = _entry_key(composed) + _entry_key(op(composed.activation))
-    return module("softmax_cross_entropy", key, dtype, source)
+    return _entry_key(composed) + _entry_key(op(composed.activation)), source
+
+
+def softmax_cross_entropy(dtype: np.dtype) -> ModuleType:
+    """``forward_backward(Z, b, Tt, P, G, db)``: the softmax P, the gradient G, their loss."""
+    return module("softmax_cross_entropy", *softmax_cross_entropy_source(), dtype=dtype)
+
+
+def update_source(rule: object) -> tuple[str, callable]:
+    from numeric.fused.loops import update_source as loops
+
+    def source(dtype_name: str) -> str:
+        return loops(rule.kind, rule.assign, rule.arrays, rule.scalars, dtype_name)
+
+    return repr(rule), source
 
 
 def update(rule: object, dtype: np.dtype) -> ModuleType:
     """``apply(...)``: the rule's new values into spare buffers; gradients' sums of squares."""
-    from numeric.fused.loops import update_source
+    return module(f"update_{rule.kind}", *update_source(rule), dtype=dtype)
 
-    def source(dtype_name: str) -> str:
-        return update_source(rule.kind, rule.assign, rule.arrays, rule.scalars, dtype_name)
 
-    return module(f"update_{rule.kind}", repr(rule), dtype, source)
+def sources(name: str, dtype: str = "float32") -> list[tuple[str, str]]:
+    """(title, source) of the fused loops that print op ``name`` (none for the others)."""
+    from numeric.fused.updates import RULES
+    from symbolic import op
+    from symbolic.ops import Elementwise
+
+    if name in RULES:
+        return [(f"{name}: fused update ({dtype})", update_source(RULES[name])[1](dtype))]
+    entry = op(name)
+    if isinstance(entry, Elementwise):
+        title = f"{name}: fused loops, bias add + forward, backward + dbiases ({dtype})"
+        return [(title, activation_source(entry)[1](dtype))]
+    if name in ("softmax", "cross_entropy", "softmax_cross_entropy"):
+        title = f"softmax_cross_entropy: fused loop ({dtype}), used for softmax + cross-entropy"
+        return [(title, softmax_cross_entropy_source()[1](dtype))]
+    return []
