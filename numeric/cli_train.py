@@ -3,18 +3,37 @@
 The defaults train 64-128-64-10 ReLU with Adam on scikit-learn's bundled digits
 (80 % train, of which 10 % is held back for validation; 20 % test, always the same
 rows) and print ``test accuracy: 0.XXXX`` on the last line.
+
+Exit status: 0 trained; 1 training diverged; 2 a usage or data error (one line, checked
+before training: ``--out`` included); 3 training ended at chance accuracy or its loss
+did not move (the warning is printed, the outputs are written); 130 Ctrl-C, at any
+moment (one line; with ``--out``, the completed epochs are saved first).
+
+``--out DIR`` is written whole: into a hidden directory beside it, then swapped into
+place in one rename, so DIR always holds one complete run, never a mix of two.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import importlib.util
 import json
+import os
+import secrets
+import shutil
+import signal
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+EXIT_DIVERGED, EXIT_USAGE, EXIT_STALLED, EXIT_INTERRUPTED = 1, 2, 3, 130
+RUN_FILES = ("model.npz", "history.json", "curves.png", "gradient_flow.png")
+MAX_HIDDEN_LAYERS = 1000
 DEFAULTS = {
     "data": "digits",
     "hidden": "128,64",
@@ -95,12 +114,20 @@ def _check_activation(name: str) -> None:
 
 
 def _widths(hidden: str) -> list[int]:
+    """The hidden widths, each bounded before the data is even loaded."""
+    from numeric.model_file import MAX_WIDTH
+
     try:
         widths = [int(width) for width in hidden.split(",") if width.strip()]
     except ValueError:
         raise UsageError(f"--hidden wants comma-separated integers, got {hidden!r}") from None
     if any(width < 1 for width in widths):
         raise UsageError(f"--hidden widths must be positive, got {hidden!r}")
+    if len(widths) > MAX_HIDDEN_LAYERS:
+        raise UsageError(f"--hidden gives {len(widths)} layers; at most {MAX_HIDDEN_LAYERS}")
+    wide = [width for width in widths if width > MAX_WIDTH]
+    if wide:
+        raise UsageError(f"--hidden width {wide[0]:,} is more than {MAX_WIDTH:,}")
     return widths
 
 
@@ -119,27 +146,187 @@ def build(
     return Model(layers, loss=CategoricalCrossEntropy())
 
 
-def _write(out: Path, model: object, history: dict) -> list[Path]:
+def _write(out: Path, model: object, history: dict) -> None:
+    """model.npz, history.json and the two plots, into the directory ``out``."""
     from numeric.plots import plot_curves, plot_gradient_flow
 
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "model.npz", out / "history.json", out / "curves.png", out / "gradient_flow.png"]
-    model.save(paths[0])
-    paths[1].write_text(json.dumps(history, indent=1) + "\n")
-    plot_curves(history, paths[2])
-    plot_gradient_flow(history, paths[3], [repr(layer) for layer in model.dense_layers])
-    return paths
+    model.save(out / "model.npz")
+    (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+    plot_curves(history, out / "curves.png")
+    plot_gradient_flow(history, out / "gradient_flow.png", [repr(k) for k in model.dense_layers])
+
+
+def _completed(history: dict) -> dict:
+    """The epochs every list has (an interrupt may fall between two appends)."""
+    epochs = min((len(values) for values in history.values()), default=0)
+    return {key: values[:epochs] for key, values in history.items()}
+
+
+# ----- the run directory: checked before training, written whole -----
+
+
+def _check_out(out: Path) -> Path:
+    """``--out`` as an absolute path, or ``UsageError`` before anything is trained."""
+    out = Path(os.path.abspath(out))
+    if not out.name:
+        raise UsageError(f"--out {out}: name a directory for the run, not the root")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    ancestor = next(path for path in out.parents if path.exists())
+    if not ancestor.is_dir():
+        raise UsageError(f"--out {out}: {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: {ancestor} is not writable")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in RUN_FILES)
+        if foreign:
+            raise UsageError(
+                f"--out {out}: holds {foreign[0]!r}, which is not from a run; the directory is "
+                f"replaced whole, so choose a new or empty one"
+            )
+    if importlib.util.find_spec("matplotlib") is None:
+        raise UsageError("--out draws its plots with matplotlib, which is not installed")
+    return out
+
+
+def _stage(out: Path) -> Path:
+    """A new hidden directory beside ``out`` to write the run in (proves ``out`` writable)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(out)
+        return _hidden_directory(out, "tmp")
+    except OSError as error:
+        raise UsageError(
+            f"--out {out}: cannot create a directory in {out.parent} ({error.strerror})"
+        ) from None
+
+
+def _hidden_directory(out: Path, kind: str) -> Path:
+    """A new ``.NAME.KIND-PID-XXXXXXXX`` beside ``out``, with the umask's permissions."""
+    while True:
+        path = out.parent / f".{out.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def _remove_stale(out: Path) -> None:
+    """Hidden directories of runs whose process is gone (killed while writing)."""
+    for path in out.parent.iterdir():
+        for kind in (".tmp-", ".old-"):
+            prefix = f".{out.name}{kind}"
+            if not path.name.startswith(prefix) or not path.is_dir():
+                continue
+            pid = path.name[len(prefix) :].partition("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    at_cwd, exchange = -100, 2
+    return renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange) == 0
+
+
+def _commit(staging: Path, out: Path) -> None:
+    """Put the finished run in ``staging`` at ``out``, replacing a previous run whole."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    _check_out(out)  # still only a run's files: nothing else is thrown away
+    if _exchange(staging, out):
+        shutil.rmtree(staging)  # now the previous run
+        return
+    # Elsewhere: two renames; a kill between them leaves the old run in .NAME.old-PID-*.
+    old = _hidden_directory(out, "old")
+    os.rmdir(old)
+    os.rename(out, old)
+    os.rename(staging, out)
+    shutil.rmtree(old)
+
+
+def _save_run(out: Path, staging: Path, model: object, history: dict) -> None:
+    _write(staging, model, history)
+    _commit(staging, out)
+
+
+# ----- Ctrl-C -----
+
+
+class Interrupts:
+    """SIGINT raises ``KeyboardInterrupt`` once; later ones, or any inside ``deferred()``,
+    are only recorded, so a save in progress is never cut short by a second Ctrl-C."""
+
+    def __init__(self) -> None:
+        self.deferring = False
+        self.pending = False
+        self.raised = False
+
+    def handler(self, signum: int, frame: object) -> None:
+        if self.deferring or self.raised:
+            self.pending = True
+            return
+        self.raised = True
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[Interrupts]:
+        try:
+            previous = signal.signal(signal.SIGINT, self.handler)
+        except ValueError:  # not the main thread: leave SIGINT as it is
+            yield self
+            return
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 def main(argv: list[str]) -> int:
-    """Run the command; 0 on success, 1 if training diverged, 2 on a usage error."""
-    args = _parser().parse_args(argv)
-    try:
-        with _blas_threads(args.blas_threads):
-            return _train(args)
-    except (UsageError, ValueError, ImportError) as error:
-        print(f"python -m numeric train: {error}", file=sys.stderr)
-        return 2
+    """Run the command; the exit status is in the module's docstring."""
+    interrupts = Interrupts()
+    with interrupts.installed():
+        try:
+            args = _parser().parse_args(argv)
+            with _blas_threads(args.blas_threads):
+                return _train(args, interrupts)
+        except (UsageError, ValueError, TypeError, ImportError, OSError) as error:
+            print(f"python -m numeric train: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("python -m numeric train: interrupted before training", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 def _blas_threads(threads: int) -> contextlib.AbstractContextManager:
@@ -150,50 +337,120 @@ def _blas_threads(threads: int) -> contextlib.AbstractContextManager:
     return threadpool_limits(threads, user_api="blas") if threads > 0 else contextlib.nullcontext()
 
 
-def _train(args: argparse.Namespace) -> int:
+def _check_counts(args: argparse.Namespace) -> None:
+    for flag, value, low in (
+        ("--epochs", args.epochs, 1),
+        ("--batch-size", args.batch_size, 1),
+        ("--seed", args.seed, 0),
+        ("--blas-threads", args.blas_threads, 0),
+    ):
+        if value < low:
+            raise UsageError(f"{flag} must be at least {low}, got {value}")
+
+
+def _check_size(inputs: int, widths: list[int], classes: int, dtype: np.dtype) -> None:
+    """The parameter count, before any weight is drawn: at most what a model file holds."""
+    from numeric.model_file import MAX_PARAMETERS
+
+    sizes = [inputs, *widths, classes]
+    parameters = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    if parameters > MAX_PARAMETERS:
+        gigabytes = parameters * np.dtype(dtype).itemsize / 1e9
+        raise UsageError(
+            f"--hidden {','.join(map(str, widths))}: a {'-'.join(map(str, sizes))} network has "
+            f"{parameters:,} parameters ({gigabytes:,.1f} GB of weights); at most "
+            f"{MAX_PARAMETERS:,} (numeric.model_file.MAX_PARAMETERS)"
+        )
+
+
+def _train(args: argparse.Namespace, interrupts: Interrupts) -> int:
     from numeric import data
     from numeric.optimizers import SGD, Adam
-    from numeric.training import Diverged
+    from numeric.training import Diverged, TrainingStalled
 
-    _define(args.define)
-    _check_activation(args.activation)
+    _check_counts(args)
     widths = _widths(args.hidden)
-    X, y, X_test, y_test = data.load(args.data, seed=0)
-    X_train, y_train, X_val, y_val = data.split(X, y, test_size=0.1, seed=args.seed)
-    classes = int(max(y.max(), y_test.max())) + 1
-    model = build(X.shape[1], widths, classes, args.activation, args.seed, X.dtype.type)
     if args.optimizer == "adam":
         optimizer = Adam(learning_rate=args.lr, decay=args.decay)
     else:
         optimizer = SGD(learning_rate=args.lr, decay=args.decay, momentum=args.momentum)
-    shape = "-".join(str(width) for width in [X.shape[1], *widths, classes])
-    print(
-        f"{args.data}: {len(X_train)} train, {len(X_val)} validation, {len(X_test)} test; "
-        f"{shape} {args.activation}, {optimizer!r}"
-    )
+    out = _check_out(args.out) if args.out else None
+    _define(args.define)
+    _check_activation(args.activation)
+    X, y, X_test, y_test = data.load(args.data, seed=0)
+    X_train, y_train, X_val, y_val = data.split(X, y, test_size=0.1, seed=args.seed)
+    classes = int(max(y.max(), y_test.max())) + 1
+    _check_size(X.shape[1], widths, classes, X.dtype)
+    staging = _stage(out) if out else None
     try:
-        model.fit(
-            X_train,
-            y_train,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            optimizer=optimizer,
-            validation_data=(X_val, y_val),
-            seed=args.seed,
-            verbose=not args.quiet,
+        model = build(X.shape[1], widths, classes, args.activation, args.seed, X.dtype.type)
+        shape = "-".join(str(width) for width in [X.shape[1], *widths, classes])
+        print(
+            f"{args.data}: {len(X_train)} train, {len(X_val)} validation, {len(X_test)} test; "
+            f"{shape} {args.activation}, {optimizer!r}"
         )
-    except Diverged as error:
-        print(f"diverged: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        epochs = len(model.history.get("loss", []))
-        print(f"interrupted after {epochs} complete epochs", file=sys.stderr)
-        if args.out and epochs:
-            _write(args.out, model, model.history)
-            print(f"saved the model as of its last completed step under {args.out}")
-        return 130
-    if args.out:
-        paths = _write(args.out, model, model.history)
-        print("wrote " + ", ".join(str(path) for path in paths))
-    print(f"test accuracy: {model.evaluate(X_test, y_test)['accuracy']:.4f}")
-    return 0
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TrainingStalled)
+            try:
+                model.fit(
+                    X_train,
+                    y_train,
+                    epochs=args.epochs,
+                    batch_size=args.batch_size,
+                    optimizer=optimizer,
+                    validation_data=(X_val, y_val),
+                    seed=args.seed,
+                    verbose=not args.quiet,
+                )
+            except Diverged as error:
+                print(f"diverged: {error}", file=sys.stderr)
+                return EXIT_DIVERGED
+            except KeyboardInterrupt:
+                return _interrupted(model, out, staging, interrupts)
+        stalled = [str(w.message) for w in caught if issubclass(w.category, TrainingStalled)]
+        for other in caught:
+            if not issubclass(other.category, TrainingStalled):
+                warnings.showwarning(other.message, other.category, other.filename, other.lineno)
+        if out:
+            with interrupts.deferred():
+                _save_run(out, staging, model, _completed(model.history))
+            if interrupts.pending:
+                print(
+                    f"python -m numeric train: interrupted; the finished run was saved under {out}",
+                    file=sys.stderr,
+                )
+                return EXIT_INTERRUPTED
+            print("wrote " + ", ".join(str(out / name) for name in RUN_FILES))
+        for message in stalled:
+            print(f"warning: {message}", file=sys.stderr)
+        try:
+            accuracy = model.evaluate(X_test, y_test)["accuracy"]
+        except KeyboardInterrupt:
+            saved = f"; the run was saved under {out}" if out else ""
+            print(f"python -m numeric train: interrupted after training{saved}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        print(f"test accuracy: {accuracy:.4f}")
+        return EXIT_STALLED if stalled else 0
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _interrupted(
+    model: object, out: Path | None, staging: Path | None, interrupts: Interrupts
+) -> int:
+    """Ctrl-C during training: save the completed epochs under ``--out``, say so in one line."""
+    with interrupts.deferred():
+        history = _completed(model.history)
+        epochs = len(history.get("loss", []))
+        where = ""
+        if out and epochs:
+            _save_run(out, staging, model, history)
+            where = f"; saved them (and the weights of the last complete step) under {out}"
+        elif out:
+            where = "; nothing to save"
+        print(
+            f"python -m numeric train: interrupted after {epochs} complete epochs{where}",
+            file=sys.stderr,
+        )
+    return EXIT_INTERRUPTED
