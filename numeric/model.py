@@ -126,8 +126,14 @@ class Model:
             )
         return X
 
-    def _outputs(self, X: np.ndarray, batch_size: int) -> np.ndarray:
-        outputs = [self.forward(X[k : k + batch_size]) for k in range(0, len(X), batch_size)]
+    def _outputs(self, X: np.ndarray, batch_size: int, blas_threads: int | None) -> np.ndarray:
+        from numeric.blas import Threads
+
+        outputs = []
+        with Threads(blas_threads, block=1, blocks=1) as threads:
+            for k in range(0, len(X), batch_size):
+                threads.tick()
+                outputs.append(self.forward(X[k : k + batch_size]))
         return np.concatenate(outputs) if outputs else self.forward(X)
 
     def _probabilities(self, output: np.ndarray) -> np.ndarray:
@@ -136,18 +142,25 @@ class Model:
     def _accuracy(self, output: np.ndarray, y: object) -> float:
         return accuracy(self._probabilities(output), y)
 
-    def predict(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-        """Outputs (samples, outputs); with a ``SoftmaxCrossEntropy`` loss, probabilities."""
-        return self._probabilities(self._outputs(self._inputs(X), batch_size))
+    def predict(
+        self, X: np.ndarray, batch_size: int = 4096, blas_threads: int | None = None
+    ) -> np.ndarray:
+        """Outputs (samples, outputs); with a ``SoftmaxCrossEntropy`` loss, probabilities.
 
-    def evaluate(self, X: np.ndarray, y: object, batch_size: int = 4096) -> dict[str, float]:
+        ``blas_threads``: as in ``fit`` (None: the faster count, measured on the batches).
+        """
+        return self._probabilities(self._outputs(self._inputs(X), batch_size, blas_threads))
+
+    def evaluate(
+        self, X: np.ndarray, y: object, batch_size: int = 4096, blas_threads: int | None = None
+    ) -> dict[str, float]:
         """Mean loss, and accuracy for a classifier, on X: (samples, features)."""
         if self.loss is None:
             raise ValueError("set model.loss before calling evaluate")
         X = self._inputs(X)
         if len(X) == 0:
             raise ValueError("X has no samples: there is nothing to evaluate")
-        output = self._outputs(X, batch_size)
+        output = self._outputs(X, batch_size, blas_threads)
         result = {"loss": self.loss.calculate(output, y)}
         if self.is_classifier:
             result["accuracy"] = self._accuracy(output, y)
@@ -165,12 +178,17 @@ class Model:
         check_finite_inputs: bool = True,
         verbose: bool = False,
         on_step: OnStep | None = None,
+        fused: bool | None = None,
+        blas_threads: int | None = None,
     ) -> History:
         """Train on X: (samples, features) with mini-batches shuffled each epoch; see ``train``.
 
         Returns (and keeps as ``model.history``) per-epoch ``loss``, ``accuracy``,
         ``val_loss``, ``val_accuracy`` and ``grad_norm``; ``on_step(epoch, step, loss)``
-        is called after each completed step; ``verbose`` draws a tqdm bar.
+        is called after each completed step; ``verbose`` draws a tqdm bar. ``fused``:
+        None trains through ``numeric.fused``'s step where it applies, False layer by
+        layer, True insists. ``blas_threads``: None measures which count runs faster
+        (``numeric.blas``), an int fixes it, 0 leaves the BLAS default.
         """
         from numeric.training import train
 
@@ -186,6 +204,8 @@ class Model:
             check_finite_inputs=check_finite_inputs,
             verbose=verbose,
             on_step=on_step,
+            fused=fused,
+            blas_threads=blas_threads,
         )
 
     # ----- save / load: the file format is numeric/model_file.py -----

@@ -4,10 +4,18 @@ Shuffling uses a seeded ``numpy.random.Generator``, so the same seed (and the
 same initial weights) gives the same weights bit for bit. Each step is applied
 whole or not at all: if the loss or the updated weights are not finite,
 training stops with ``Diverged`` naming the epoch; if anything else is raised
-mid-step (KeyboardInterrupt included), the weights are put back as they were
-after the last completed step and the exception propagates. In both cases
-``model.history`` holds the epochs completed so far. (The optimizer's moments
-may keep part of the interrupted step.)
+mid-step (KeyboardInterrupt included), the weights are as they were after the
+last completed step and the exception propagates. In both cases
+``model.history`` holds the epochs completed so far.
+
+A model ``numeric.fused`` plans (dense layers and elementwise activations ending
+in softmax + cross-entropy, SGD or Adam) trains through its fused step: the new
+parameters are computed into spare buffers and swapped in only when finite, so
+nothing is copied for a rollback, and X and y are checked once, here, not per
+kernel call. Other models go layer by layer, with the parameters copied before
+each step for the rollback (the optimizer's moments may then keep part of an
+interrupted step). ``fused=False`` asks for the layer-by-layer path.
+BLAS threads: ``numeric.blas.Threads`` (measured, or ``blas_threads``).
 
 The history is a dict of per-epoch lists: ``loss`` and ``accuracy`` (means over
 the epoch's mini-batches), ``val_loss`` and ``val_accuracy`` with
@@ -26,6 +34,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from numeric.blas import Threads
 from numeric.validate import as_targets, check_finite
 
 History = dict[str, list]
@@ -148,6 +157,8 @@ def train(
     check_finite_inputs: bool = True,
     verbose: bool = False,
     on_step: OnStep | None = None,
+    fused: bool | None = None,
+    blas_threads: int | None = None,
 ) -> History:
     """Fit ``model`` to X: (samples, features), y: (samples,) labels or (samples, outputs).
 
@@ -157,6 +168,7 @@ def train(
     if model.loss is None:
         raise ValueError("set model.loss before calling fit")
     _check_counts(epochs, batch_size)
+    threads = Threads(blas_threads)
     _check_head(model)
     X, y = _data(model, X, y, "X", "y", check_finite_inputs)
     if validation_data is not None:
@@ -180,8 +192,69 @@ def train(
             history["val_accuracy"] = []
     history["grad_norm"] = []
     model.history = history
+    planned = _planned(model, optimizer, fused)
+    try:
+        with threads:
+            _epochs(
+                model,
+                X,
+                y,
+                epochs,
+                size,
+                optimizer,
+                validation_data,
+                rng,
+                on_step,
+                verbose=verbose,
+                planned=planned,
+                threads=threads,
+            )
+    finally:
+        if planned is not None:
+            planned.publish()
+    stalled = _stalled(history, y, optimizer)
+    if stalled:
+        warnings.warn(stalled, TrainingStalled, stacklevel=3)
+    return history
+
+
+def _planned(model: object, optimizer: object, fused: bool | None) -> object | None:
+    """The fused step of ``model`` (None: layer by layer); ``fused=True`` insists on one."""
+    if fused is False:
+        return None
+    from numeric.fused import plan
+
+    planned = plan(model, optimizer)
+    if fused and planned is None:
+        raise ValueError(
+            f"fused=True, but the fused step plans only dense layers with elementwise "
+            f"activations ending in softmax + cross-entropy, trained by SGD or Adam; "
+            f"got {model.layers} with {model.loss!r} and {optimizer!r}"
+        )
+    return planned
+
+
+def _epochs(
+    model,
+    X,
+    y,
+    epochs,
+    size,
+    optimizer,
+    validation_data,
+    rng,
+    on_step,
+    *,
+    verbose,
+    planned,
+    threads,
+) -> None:
+    """The epochs of ``train``, appending to ``model.history``."""
+    from numeric.model import accuracy
+
+    history, classify = model.history, model.is_classifier
     params = _parameters(model)
-    last_good = [np.empty_like(array) for array in params]
+    last_good = [np.empty_like(array) for array in params] if planned is None else None
     epoch_bar = _progress(epochs) if verbose else None
     for epoch in range(1, epochs + 1):
         order = rng.permutation(len(X))
@@ -189,20 +262,30 @@ def train(
         norms = np.zeros(len(model.dense_layers))
         steps = 0
         for step, start in enumerate(range(0, len(X), size), start=1):
+            threads.tick()
             rows = order[start : start + size]
-            X_batch, y_batch = X[rows], y[rows]
-            for saved, array in zip(last_good, params, strict=True):
-                np.copyto(saved, array)
-            try:
-                loss, output = _step(model, optimizer, X_batch, y_batch, norms, params, epoch, step)
-            except BaseException:
+            y_batch = y[rows]
+            if planned is not None:
+                total, applied = planned(planned.gather(X, rows), y_batch)
+                if not applied:
+                    _diverged(optimizer, epoch, step, None if np.isfinite(total) else total)
+                loss = total / len(rows)
+                norms += np.sqrt(planned.sumsq[0::2])
+                if classify:
+                    correct += accuracy(planned.output, y_batch) * len(rows)
+            else:
                 for saved, array in zip(last_good, params, strict=True):
-                    np.copyto(array, saved)
-                raise
+                    np.copyto(saved, array)
+                try:
+                    loss, output = _step(model, optimizer, X[rows], y_batch, norms, epoch, step)
+                except BaseException:
+                    for saved, array in zip(last_good, params, strict=True):
+                        np.copyto(array, saved)
+                    raise
+                if classify:
+                    correct += model._accuracy(output, y_batch) * len(rows)
             steps += 1
             loss_sum += loss * len(rows)
-            if classify:
-                correct += model._accuracy(output, y_batch) * len(rows)
             if on_step is not None:
                 on_step(epoch, step, loss)
         row = {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
@@ -217,10 +300,6 @@ def train(
             epoch_bar.update(1)
     if epoch_bar is not None:
         epoch_bar.close()
-    stalled = _stalled(history, y, optimizer)
-    if stalled:
-        warnings.warn(stalled, TrainingStalled, stacklevel=3)
-    return history
 
 
 def _step(
@@ -229,37 +308,36 @@ def _step(
     X: np.ndarray,
     y: np.ndarray,
     norms: np.ndarray,
-    params: list[np.ndarray],
     epoch: int,
     step: int,
 ) -> tuple[float, np.ndarray]:
     """One forward / backward / update; ``Diverged`` if the loss or weights stop being finite."""
-    hint = f"Try a lower learning rate (it was {optimizer.learning_rate})."
     # Overflow is detected below from the values, not from NumPy's warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         output = model.forward(X)
         loss = model.loss.calculate(output, y)
         if not np.isfinite(loss):
-            raise Diverged(
-                f"the loss became {loss} in epoch {epoch} (step {step}); training stopped and "
-                f"the weights are those of the last good step. {hint}",
-                epoch,
-                step,
-            )
+            _diverged(optimizer, epoch, step, loss)
         model.backward(output, y, inputs_gradient=False)
         optimizer.pre_update_params()
         for k, layer in enumerate(model.dense_layers):
             norms[k] += np.linalg.norm(layer.dweights)
             optimizer.update_params(layer)
         optimizer.post_update_params()
-        if not _finite(params):
-            raise Diverged(
-                f"the weights became NaN or infinite in epoch {epoch} (step {step}); training "
-                f"stopped and the weights are those of the last good step. {hint}",
-                epoch,
-                step,
-            )
+        if not _finite(_parameters(model)):
+            _diverged(optimizer, epoch, step, None)
     return loss, output
+
+
+def _diverged(optimizer: object, epoch: int, step: int, loss: float | None) -> None:
+    """Raise ``Diverged``: the loss (when given) or else the weights stopped being finite."""
+    what = f"the loss became {loss}" if loss is not None else "the weights became NaN or infinite"
+    raise Diverged(
+        f"{what} in epoch {epoch} (step {step}); training stopped and the weights are those "
+        f"of the last good step. Try a lower learning rate (it was {optimizer.learning_rate}).",
+        epoch,
+        step,
+    )
 
 
 def _progress(epochs: int) -> object:

@@ -23,6 +23,18 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def kernel_cache_outside_home(request, tmp_path_factory):
+    """Generated kernels, fused loops and numba's compiled code in pytest's cache (kept
+    between runs, inside the project) or a temporary directory: never the user's home."""
+    cache = request.config.cache
+    where = cache.mkdir("backprop-derived") if cache is not None else tmp_path_factory.mktemp("c")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("BACKPROP_DERIVED_CACHE", str(where))
+    yield where
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def digits():
     """scikit-learn's digits, pixels / 16: 1400 samples to train on, 397 held out."""

@@ -28,18 +28,6 @@ DTYPES = [np.float32, np.float64]
 numba = pytest.mark.skipif(not compiled.available(), reason="numba is not installed")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fused_cache(request, tmp_path_factory):
-    """Generated modules and numba's cache in pytest's cache (or a temporary directory),
-    never in the user's home."""
-    cache = request.config.cache
-    where = cache.mkdir("backprop-derived") if cache is not None else tmp_path_factory.mktemp("c")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("BACKPROP_DERIVED_CACHE", str(where))
-    yield where
-    patch.undo()
-
-
 def close(actual, expected, dtype):
     expected = np.asarray(expected, dtype=np.float64)
     scale = max(float(np.max(np.abs(expected))), 1.0)
@@ -280,11 +268,83 @@ def test_without_numba_the_numpy_backend_is_planned(monkeypatch):
 
 @numba
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "gelu"])
-def test_the_loops_print_the_derivation(name, fused_cache):
+def test_the_loops_print_the_derivation(name, kernel_cache_outside_home):
     """Each loop's statement is the derivation's expression, printed; nothing typed by hand."""
     loops = compiled.activation(OPS[name], np.float32)
     source = open(loops.__file__).read()
     derivation = derived(name)
     for expr in (derivation.forward.expr, derivation.backward.expr):
         assert ScalarPrinter().doprint(expr) in source
-    assert str(loops.__file__).startswith(str(fused_cache))
+    assert str(loops.__file__).startswith(str(kernel_cache_outside_home))  # not in $HOME
+
+
+# ----- through Model.fit -----
+
+
+def digits_network():
+    layers = [Dense(64, 16, rng=0), Activation("tanh"), Dense(16, 10, rng=1), Softmax()]
+    return Model(layers, loss=CategoricalCrossEntropy())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fit_trains_digits_to_the_same_accuracy_fused_or_not(digits, dtype):
+    X, y, X_test, y_test = (a.astype(dtype) if a.dtype.kind == "f" else a for a in digits)
+    scores = {}
+    for fused in (True, False):
+        model = Model(
+            [
+                Dense(64, 64, rng=0, dtype=dtype),
+                Activation("relu"),
+                Dense(64, 10, rng=1, dtype=dtype),
+            ],
+            loss=SoftmaxCrossEntropy(),
+        )
+        history = model.fit(
+            X, y, epochs=15, batch_size=32, optimizer=SGD(0.1, momentum=0.5), seed=0, fused=fused
+        )
+        scores[fused] = (model.evaluate(X_test, y_test)["accuracy"], history)
+    (fused_accuracy, fused_history), (layered_accuracy, layered_history) = (
+        scores[True],
+        scores[False],
+    )
+    assert fused_accuracy >= 0.95 and abs(fused_accuracy - layered_accuracy) <= 0.01
+    np.testing.assert_allclose(fused_history["loss"], layered_history["loss"], rtol=1e-3)
+    np.testing.assert_allclose(fused_history["grad_norm"], layered_history["grad_norm"], rtol=1e-2)
+
+
+def test_fit_fused_leaves_the_layers_own_arrays_and_the_seed_attributes(digits):
+    X, y, _, _ = digits
+    model = digits_network()
+    arrays = [(layer.weights, layer.biases) for layer in model.dense_layers]
+    optimizer = SGD(0.05, momentum=0.9)
+    model.fit(X[:100], y[:100], epochs=2, batch_size=30, optimizer=optimizer, fused=True)
+    for layer, (weights, biases) in zip(model.dense_layers, arrays, strict=True):
+        assert layer.weights is weights and layer.biases is biases  # updated in place
+        assert layer.dweights.shape == weights.shape and layer.dbiases.shape == biases.shape
+    assert optimizer.iterations == 2 * 4
+    velocity = optimizer._state(model.dense_layers[0])["weights"]
+    assert np.any(velocity != 0)
+
+
+def test_an_interrupted_fused_fit_keeps_the_last_completed_step(digits):
+    X, y, _, _ = digits
+    model = digits_network()
+    seen = {}
+
+    def stop(epoch, step, loss):
+        if step == 3:
+            seen["weights"] = [layer.weights.copy() for layer in model.dense_layers]
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y, epochs=1, batch_size=20, optimizer=Adam(0.01), on_step=stop, fused=True)
+    for layer, weights in zip(model.dense_layers, seen["weights"], strict=True):
+        np.testing.assert_array_equal(layer.weights, weights)
+
+
+def test_fit_fused_true_refuses_a_model_it_cannot_fuse():
+    from numeric import MeanSquaredError
+
+    model = Model([Dense(3, 1, rng=0)], loss=MeanSquaredError())
+    with pytest.raises(ValueError, match="fused=True"):
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, fused=True)

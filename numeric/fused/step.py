@@ -11,9 +11,10 @@ activation, softmax + cross-entropy + its gradient + ``dbiases``, activation
 backward + ``dbiases``, and the update. The update writes the new parameters into
 a second set of buffers and the step swaps them in only when every new value is
 finite: a diverged step is never applied, with no copy of the parameters kept for
-a rollback. ``Step.publish()`` puts the current values back into the layers' own
-arrays (and the optimizer's state) and sets the seed's attributes
-(``output``, ``dweights``, ...) on each layer.
+a rollback, and an interrupted one leaves the last step's values in place. Each
+layer's ``weights`` and ``biases`` are the current buffers between steps;
+``Step.publish()`` copies them back into the layers' (and the optimizer's) own
+arrays and sets ``dweights`` and ``dbiases``.
 
 Without numba (``backend="numpy"``), the same plan runs today's generated kernels
 with NumPy in place where it helps (matmuls into buffers, the bias added in place,
@@ -144,15 +145,20 @@ class Step:
                 "G": [empty(w) for w in widths],
                 "P": empty(widths[-1]),
                 "T": np.zeros((rows, widths[-1]), self.dtype),
+                "X": empty(self.dense[0].n_inputs),
             }
         return held
+
+    def gather(self, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``X[rows]``, into the batch's own buffer (no fresh array per step)."""
+        return np.take(X, rows, axis=0, out=self.buffers(len(rows))["X"])
 
     # ----- one step -----
 
     def targets(self, y: np.ndarray, rows: int) -> np.ndarray:
         """Class indices as one-hot rows in the batch's target buffer (2-D targets as given)."""
         if y.ndim == 2:
-            return y
+            return y.astype(self.dtype, copy=False)
         T = self.buffers(rows)["T"]
         T.fill(0)
         T[np.arange(rows), y] = 1
@@ -169,12 +175,12 @@ class Step:
         targets = self.targets(y, rows)
         W = [self.pairs[2 * k]["p"][self.current] for k in range(len(self.dense))]
         b = [self.pairs[2 * k + 1]["p"][self.current] for k in range(len(self.dense))]
-        if self.backend == "numba":  # compiled loops warn of nothing: checked by value
-            total = self._numba(X, targets, W, b, buffers)
-            self.output = buffers["P"]
-            return total, bool(np.isfinite(total)) and self._update()
+        # Overflow is found from the values (the loss, the new parameters), not from warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            total = self._numpy(X, targets, W, b, buffers)
+            if self.backend == "numba":
+                total = self._numba(X, targets, W, b, buffers)
+            else:
+                total = self._numpy(X, targets, W, b, buffers)
             self.output = buffers["P"]
             return total, bool(np.isfinite(total)) and self._update()
 
@@ -244,19 +250,28 @@ class Step:
         ok = self._loops["update"](*current, *nexts, *values, self.sumsq)
         if ok:
             self.current = spare
+            self._sync()
             optimizer.post_update_params()
         return bool(ok)
 
     # ----- handing back -----
 
+    def _sync(self) -> None:
+        """Each layer's ``weights`` and ``biases`` are the current buffers."""
+        for k, layer in enumerate(self.dense):
+            layer.weights = self.pairs[2 * k]["p"][self.current]
+            layer.biases = self.pairs[2 * k + 1]["p"][self.current]
+
     def publish(self) -> None:
-        """The current parameters and state into the layers' and optimizer's own arrays;
-        the seed's attributes on every layer (of the last batch)."""
+        """The current parameters and state back into the layers' and the optimizer's own
+        arrays (the ones they had before the plan); ``dweights`` and ``dbiases`` on each
+        dense layer, from the last step."""
         if self.current:
             for pair in self.pairs:
                 for arrays in pair.values():
                     np.copyto(arrays[0], arrays[1])
             self.current = 0
+        self._sync()
         for k, layer in enumerate(self.dense):
             layer.dweights, layer.dbiases = self.gradients[2 * k], self.gradients[2 * k + 1]
 
