@@ -82,13 +82,15 @@ class Model:
         )
 
     def backward(
-        self, output: np.ndarray, y: object, inputs_gradient: bool = True
+        self, output: np.ndarray, y: object, inputs_gradient: bool = False
     ) -> np.ndarray | None:
         """Backpropagate the loss of ``output`` against ``y`` through every layer.
 
         Softmax followed by cross-entropy is differentiated as one function, whose
         gradient SymPy derives as ``(p - y) / batch`` (``softmax_cross_entropy``).
-        ``inputs_gradient=False`` lets a first Dense layer skip the gradient w.r.t. X.
+        The gradient w.r.t. X is computed only when asked (``inputs_gradient=True``),
+        as PyTorch does for inputs that need none: a first Dense layer otherwise sets
+        ``dinputs = None`` and returns it, and skips a matmul as large as its forward.
         """
         if self.loss is None:
             raise ValueError("set model.loss before calling backward")

@@ -65,8 +65,8 @@ def test_one_hot_and_index_labels_give_the_same_gradients(digits):
     X, y, _, _ = digits
     model = Model([Dense(64, 10, rng=0), Softmax()], loss=CategoricalCrossEntropy())
     output = model.forward(X[:50])
-    by_index = model.backward(output, y[:50]).copy()
-    by_one_hot = model.backward(output, np.eye(10)[y[:50]])
+    by_index = model.backward(output, y[:50], inputs_gradient=True).copy()
+    by_one_hot = model.backward(output, np.eye(10)[y[:50]], inputs_gradient=True)
     np.testing.assert_array_equal(by_index, by_one_hot)
 
 
@@ -84,12 +84,30 @@ def test_float32_end_to_end(digits):
     )
     model.fit(X, y, epochs=1, batch_size=64, seed=0)
     output = model.forward(X[:8])
-    model.backward(output, y[:8])
+    model.backward(output, y[:8], inputs_gradient=True)
     assert output.dtype == np.float32
     for layer in model.layers:
         assert layer.dinputs.dtype == np.float32
         if isinstance(layer, Dense):
             assert layer.weights.dtype == layer.dweights.dtype == layer.dbiases.dtype == np.float32
+
+
+def test_the_quick_start_backward_skips_the_inputs_gradient_unless_asked(digits):
+    """As PyTorch for inputs that need no gradient: the first layer's dinputs only on request."""
+    X, y, _, _ = digits
+    model = Model(
+        [Dense(64, 16, rng=0), ReLU(), Dense(16, 10, rng=1), Softmax()],
+        loss=CategoricalCrossEntropy(),
+    )
+    output = model.forward(X[:20])
+    assert model.backward(output, y[:20]) is None
+    first, relu = model.layers[0], model.layers[1]
+    assert first.dinputs is None and first.dweights is not None and relu.dinputs is not None
+    dweights = first.dweights.copy()
+    dX = model.backward(output, y[:20], inputs_gradient=True)
+    np.testing.assert_array_equal(first.dweights, dweights)
+    np.testing.assert_allclose(dX, relu.dinputs @ first.weights.T, rtol=1e-12)
+    assert first.dinputs is dX
 
 
 def test_he_init_before_relu_glorot_otherwise():
