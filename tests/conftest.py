@@ -27,7 +27,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def kernel_cache_outside_home(request, tmp_path_factory):
     """Generated kernels, fused loops and numba's compiled code in pytest's cache (kept
     between runs, inside the project) or a temporary directory: never the user's home."""
-    cache = request.config.cache
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
     where = cache.mkdir("backprop-derived") if cache is not None else tmp_path_factory.mktemp("c")
     patch = pytest.MonkeyPatch()
     patch.setenv("BACKPROP_DERIVED_CACHE", str(where))
