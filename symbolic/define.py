@@ -6,11 +6,21 @@ table the built-ins live in, so ``derived(name)``, ``numeric.kernels(name)``,
 expr)`` adds a per-output loss :math:`\ell(p, t)`, averaged over the N outputs.
 
 ``expr`` is a SymPy expression or a string. A string is a *formula*, never Python:
-it is checked node by node with ``ast`` (numbers, the op's variables, ``+ - * / **``,
-comparisons, tuples, and calls of the functions in ``FUNCTIONS``), then parsed by
-``sympy.parsing.sympy_parser.parse_expr`` with only those names in scope and no
-builtins. Anything else -- ``__import__('os')``, ``x.__class__``, ``lambda``,
-unknown names -- is a ``ValueError`` saying what is allowed.
+``symbolic.formula`` checks it node by node with ``ast`` (numbers, the op's variables,
+``+ - * / **``, calls of the functions in ``FUNCTIONS``, comparisons inside a
+``Piecewise``) and builds the SymPy expression itself, bounding each node before SymPy
+computes it (``symbolic.limits``: tree size and depth, the digits of every number
+after folding, the exponents and the polynomial degree). Anything else --
+``__import__('os')``, ``x.__class__``, ``lambda``, unknown names, ``exp()``, ``x/0``,
+``10**(1000*1000*1000*1000)`` -- is a ``ValueError`` of one line saying what is
+allowed, or which limit it passes.
+
+Two refusals depend on the derivation: a formula whose derivative holds ``DiracDelta``
+(``sign(x)``, ``Heaviside(x)``: no kernel can evaluate it), and an activation whose
+derivative, written through its output, would ask ``solve`` to invert a power of degree
+above ``symbolic.limits.MAX_SOLVE_DEGREE`` (``x**32``). Deriving, printing and probing
+run within ``symbolic.limits.DERIVE_SECONDS`` (``tanh(tanh(tanh(x)))`` does not: SymPy's
+``solve`` takes minutes on it); past it, or on any failure of SymPy, a ``ValueError``.
 
 At definition time the op is derived and its kernels are probed at
 :math:`\pm 10, \pm 10^2, \dots, \pm 10^4` in float64 and float32. Where a kernel
@@ -32,45 +42,26 @@ ValueError: '__import__' is not allowed in a formula: use x and the functions Ab
 
 from __future__ import annotations
 
-import ast
 import re
 import warnings
 
 import numpy as np
 import sympy as sp
-from sympy.parsing.sympy_parser import auto_number, parse_expr
 
-from symbolic.ops import BUILT_IN, OPS, Elementwise, Loss, N, j, p, t, x
+from symbolic import formula, limits
+from symbolic.formula import FUNCTIONS
+from symbolic.ops import BUILT_IN, OPS, Elementwise, Loss, N, j, p, t, x, y
 
-FUNCTIONS: dict[str, object] = {
-    name: getattr(sp, name)
-    for name in (
-        "exp log sqrt tanh sinh cosh sin cos atan erf erfc Abs sign Max Min "
-        "Piecewise Heaviside pi E"
-    ).split()
-}
-_NODES = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Call,
-    ast.Name,
-    ast.Load,
-    ast.Constant,
-    ast.Tuple,
-    ast.Compare,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.Pow,
-    ast.USub,
-    ast.UAdd,
-    ast.Lt,
-    ast.Gt,
-    ast.LtE,
-    ast.GtE,
-)
+__all__ = [
+    "FUNCTIONS",
+    "UnstableKernelWarning",
+    "check_formula",
+    "define_activation",
+    "define_loss",
+    "parse_formula",
+    "undefine",
+]
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PROBES = (10.0, 1e2, 1e3, 1e4)
 
@@ -79,50 +70,12 @@ class UnstableKernelWarning(UserWarning):
     """A user-defined op's kernel overflows or is not finite for some inputs."""
 
 
-def _allowed(variables: dict) -> str:
-    return f"use {', '.join(variables)} and the functions {', '.join(sorted(FUNCTIONS))}"
-
-
 def check_formula(text: str, variables: dict[str, sp.Symbol]) -> None:
-    """Raise ``ValueError`` unless ``text`` is a formula in ``variables`` and ``FUNCTIONS``."""
-    if len(text) > 2000:
-        raise ValueError(f"a formula is at most 2000 characters, got {len(text)}")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as error:
-        raise ValueError(f"{text!r} is not a formula: {error.msg}") from None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
-            raise ValueError(f"attribute access ('.{node.attr}') is not allowed in a formula")
-        if isinstance(node, ast.Lambda):
-            raise ValueError("lambda is not allowed in a formula: write the expression itself")
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
-            raise ValueError("'^' is not a power in a formula: write x**2")
-        if not isinstance(node, _NODES):
-            raise ValueError(
-                f"{type(node).__name__} is not allowed in a formula: {_allowed(variables)}"
-            )
-        if isinstance(node, ast.Name) and node.id not in variables and node.id not in FUNCTIONS:
-            raise ValueError(f"{node.id!r} is not allowed in a formula: {_allowed(variables)}")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id not in FUNCTIONS:
-                raise ValueError(
-                    f"{node.func.id!r} is not allowed in a formula: {_allowed(variables)}"
-                )
-        if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.keywords):
-            raise ValueError(
-                f"only calls like exp(x) are allowed in a formula: {_allowed(variables)}"
-            )
-        if isinstance(node, ast.Constant) and (
-            type(node.value) not in (int, float, bool) or abs(node.value) > 1e300
-        ):
-            raise ValueError(f"{node.value!r} is not a number a formula may hold")
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-            exponent = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
-            if isinstance(exponent, ast.Constant) and abs(exponent.value) > 1000:
-                raise ValueError(f"an exponent of {exponent.value} is too large for a formula")
-            if isinstance(exponent, ast.BinOp) and isinstance(exponent.op, ast.Pow):
-                raise ValueError("nested powers (a**b**c) are not allowed in a formula")
+    """Raise ``ValueError`` unless ``text`` is a formula in ``variables`` and ``FUNCTIONS``.
+
+    The syntax alone, and the size of its tree (``symbolic.formula.check``).
+    """
+    formula.check(text, variables)
 
 
 def parse_formula(expr: str | sp.Expr, variables: dict[str, sp.Symbol]) -> sp.Expr:
@@ -135,14 +88,7 @@ def parse_formula(expr: str | sp.Expr, variables: dict[str, sp.Symbol]) -> sp.Ex
     x*tanh(log(exp(x) + 1))
     """
     if isinstance(expr, str):
-        check_formula(expr, variables)
-        scope = {"__builtins__": {}, "Integer": sp.Integer, "Float": sp.Float}
-        parsed = parse_expr(
-            expr.strip(),
-            local_dict={**FUNCTIONS, **variables},
-            global_dict=scope,
-            transformations=(auto_number,),
-        )
+        parsed = formula.parse(expr, variables)
     elif isinstance(expr, sp.Basic):
         parsed = expr.xreplace(
             {s: variables[s.name] for s in expr.free_symbols if s.name in variables}
@@ -153,7 +99,7 @@ def parse_formula(expr: str | sp.Expr, variables: dict[str, sp.Symbol]) -> sp.Ex
         raise ValueError(f"{expr!r} is not a formula with a value (got {type(parsed).__name__})")
     stray = sorted(str(s) for s in parsed.free_symbols if s not in variables.values())
     if stray:
-        raise ValueError(f"{expr!r} uses {', '.join(stray)}: {_allowed(variables)}")
+        raise ValueError(f"{expr!r} uses {', '.join(stray)}: {formula.allowed(variables)}")
     if not parsed.free_symbols:
         raise ValueError(f"{expr!r} does not depend on {', '.join(variables)}")
     return parsed
@@ -172,8 +118,10 @@ def define_activation(name: str, expr: str | sp.Expr, h0: int = 0, doc: str = ""
     ``h0`` is its convention at a kink (``Heaviside(x)`` at 0; see ``symbolic.ops``).
     """
     _check_name(name)
-    formula = parse_formula(expr, {"x": x})
-    entry = Elementwise(name, formula, doc or f"user-defined: {formula}", h0=sp.Integer(h0))
+    parsed = parse_formula(expr, {"x": x})
+    _check_derivative(name, parsed, x)
+    _check_solve_degree(name, parsed)
+    entry = Elementwise(name, parsed, doc or f"user-defined: {parsed}", h0=sp.Integer(h0))
     _probe(entry)
     OPS[name] = entry
     return entry
@@ -193,12 +141,13 @@ def define_loss(
     """
     _check_name(name)
     p_, t_ = sp.Symbol("p", real=True), sp.Symbol("t", real=True)
-    formula = parse_formula(expr, {"p": p_, "t": t_})
-    per_output = formula.xreplace({p_: p[j], t_: t[j]})
+    parsed = parse_formula(expr, {"p": p_, "t": t_})
+    _check_derivative(name, parsed, p_)
+    per_output = parsed.xreplace({p_: p[j], t_: t[j]})
     entry = Loss(
         name,
         sp.Sum(per_output, (j, 0, N - 1)),
-        doc or f"user-defined: mean over the outputs of {formula}",
+        doc or f"user-defined: mean over the outputs of {parsed}",
         per=N,
         clip=clip,
         targets=targets,
@@ -215,8 +164,57 @@ def undefine(name: str) -> None:
     OPS.pop(name, None)
 
 
+def _check_derivative(name: str, parsed: sp.Expr, variable: sp.Symbol) -> None:
+    """Refuse a formula whose derivative no kernel can evaluate: sign and Heaviside give
+    ``DiracDelta``, 0 except at the step, where it has no value."""
+    if sp.diff(parsed, variable).has(sp.DiracDelta):
+        steps = ", ".join(sorted({str(node) for node in parsed.atoms(sp.sign, sp.Heaviside)}))
+        raise ValueError(
+            f"{name}: the derivative of {parsed} holds DiracDelta (from {steps or 'a step'}), "
+            f"which has no value at the step for a kernel to compute: write the step with "
+            f"Piecewise, Max or Min (Max(0, {variable}) is {variable}*Heaviside({variable}))"
+        )
+
+
+def _check_solve_degree(name: str, parsed: sp.Expr) -> None:
+    """Refuse an activation whose derivative, written through its output, asks ``solve``
+    to invert a power of too high a degree (``symbolic.elementwise.through_output``)."""
+    from symbolic.elementwise import _INVERTIBLE
+
+    if parsed.count(x) != 1:
+        return
+    if not all(isinstance(node, _INVERTIBLE) for node in sp.preorder_traversal(parsed)):
+        return
+    if x not in sp.diff(parsed, x).xreplace({parsed: y}).free_symbols:
+        return
+    degree = limits.solve_degree(parsed, x)
+    if degree > limits.MAX_SOLVE_DEGREE:
+        raise ValueError(
+            f"{name}: writing the derivative of {parsed} through its output would ask solve() "
+            f"for the inverse of a power of degree {degree}: the limit is "
+            f"{limits.MAX_SOLVE_DEGREE} (symbolic.limits.MAX_SOLVE_DEGREE)"
+        )
+
+
 def _probe(entry: Elementwise | Loss) -> None:
-    """Derive ``entry`` and warn where its kernels are not finite (``UnstableKernelWarning``)."""
+    """Derive ``entry`` and warn where its kernels are not finite (``UnstableKernelWarning``).
+
+    Within ``symbolic.limits.DERIVE_SECONDS``; whatever goes wrong is a ``ValueError``
+    of one line (a formula SymPy cannot derive, a function NumPy cannot print).
+    """
+    shown = entry.expr if isinstance(entry, Elementwise) else entry.doc
+    what = f"deriving {entry.name} ({shown})"
+    try:
+        with limits.time_budget(limits.DERIVE_SECONDS, what, "symbolic.limits.DERIVE_SECONDS"):
+            _derive_and_probe(entry)
+    except ValueError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure of SymPy on a user's formula
+        reason = (str(error).strip().splitlines() or [""])[0]
+        raise ValueError(f"{what} failed: {type(error).__name__}: {reason}") from None
+
+
+def _derive_and_probe(entry: Elementwise | Loss) -> None:
     from symbolic.forms import derive_entry
 
     derivation = derive_entry(entry)
@@ -240,7 +238,7 @@ def _probe(entry: Elementwise | Loss) -> None:
             f"{_ranges(variable, where, points)}; no rule of symbolic.stable makes it "
             f"stable there (its values are inf or NaN)",
             UnstableKernelWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
