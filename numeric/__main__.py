@@ -8,7 +8,8 @@ import sys
 
 
 def kernels_main(argv: list[str]) -> int:
-    """Print the source lambdify generated for the kernels of NAME (or of every op)."""
+    """Print the source lambdify generated for the kernels of NAME (or of every op), and
+    for one NAME the fused loops (numeric/fused) printed from the same derivation."""
     from numeric.kernels import kernels
     from symbolic import OPS
 
@@ -20,8 +21,10 @@ def kernels_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.clear_cache:
         from numeric import kernel_cache
+        from numeric.fused import compiled
 
         print(f"removed {kernel_cache.clear()} cached kernels from {kernel_cache.directory()}")
+        print(f"removed {compiled.clear()} fused loop modules from {compiled.directory()}")
         return 0
     names = [args.name] if args.name else sorted(OPS)
     for name in names:
@@ -32,6 +35,12 @@ def kernels_main(argv: list[str]) -> int:
             print(f"# {name}: {kernel.role}({', '.join(kernel.args)})")
             print(f"#   = {kernel.expr}")
             print(kernel.source)
+        if args.name:  # and the fused loops printed from the same derivation, if any
+            from numeric.fused.compiled import sources
+
+            for title, source in sources(name):
+                print(f"# {title}")
+                print(source)
     return 0
 
 

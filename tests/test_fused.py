@@ -348,3 +348,15 @@ def test_fit_fused_true_refuses_a_model_it_cannot_fuse():
     model = Model([Dense(3, 1, rng=0)], loss=MeanSquaredError())
     with pytest.raises(ValueError, match="fused=True"):
         model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, fused=True)
+
+
+def test_the_kernels_command_shows_the_fused_loops(capsys):
+    from numeric.__main__ import kernels_main
+
+    assert kernels_main(["relu"]) == 0
+    shown = capsys.readouterr().out
+    assert "def _lambdifygenerated(x, y, g)" in shown  # today's kernels, then the loops
+    assert "# relu: fused loops" in shown and "def backward(X, Y, G, db):" in shown
+    assert "d = g*(T(1.0) if x > T(0.0) else T(0.0))" in shown
+    assert kernels_main(["softmax_cross_entropy"]) == 0
+    assert "def forward_backward(Z, b, Tt, P, G, db):" in capsys.readouterr().out

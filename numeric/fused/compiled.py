@@ -48,6 +48,16 @@ def directory() -> Path:
     return kernel_cache.directory() / "fused"
 
 
+def clear() -> int:
+    """Delete every generated module and numba's cache of it; return how many modules."""
+    import shutil
+
+    modules = list(directory().glob("fused_*.py"))
+    if directory().exists():
+        shutil.rmtree(directory(), ignore_errors=True)
+    return len(modules)
+
+
 def _entry_key(entry: object) -> str:
     from numeric import kernel_cache
 
