@@ -111,6 +111,12 @@ def test_softmax_cross_entropy_loop(shape, dtype):
     tiny = 10 * rows * float(np.finfo(dtype).eps)  # a loss of ~0 in float32 rounds to 0
     expected = float(np.sum(loss_forward(z, targets, rows, classes)))
     assert total == pytest.approx(expected, rel=1e-5, abs=tiny)
+    labels = targets.argmax(axis=1)  # the same targets as class indices: the same results
+    again = [XW.copy(), np.empty_like(XW), np.empty_like(XW), np.empty_like(b)]
+    fused = compiled.softmax_cross_entropy(dtype).forward_backward_labels
+    assert fused(again[0], b, labels, *again[1:]) == total
+    for array, expected in zip(again, (Z, P, G, db), strict=True):
+        np.testing.assert_array_equal(array, expected)
     z64, t64 = z.astype(np.float64), targets.astype(np.float64)
     mean_loss = reference("softmax_cross_entropy")
     close(G, vjp(lambda a: mean_loss(a, t64), 0, (z64,), 1.0), dtype)

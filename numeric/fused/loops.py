@@ -120,9 +120,6 @@ def rowwise_source(
         level[node] = 1 + max((level[r] for r in reductions[:k] if node.has(r)), default=-1)
     replace = dict(scalar)
 
-    def reduce(expr: sp.Basic) -> sp.Basic:
-        return expr.xreplace(replace).xreplace(stored)
-
     # A summand worth keeping (exp(z - max)) is stored once per row and read back.
     for node in reductions:
         arg = node.args[0].xreplace(replace)
@@ -131,12 +128,35 @@ def rowwise_source(
             stored[arg] = symbol
             scratch.append(symbol.name)
     names = {sp.Symbol(f"E{k}", real=True): f"E{k}[j]" for k in range(len(scratch))}
+    lines = [HEADER.format(doc=f"Fused loops of {name} ({dtype}).", dtype=dtype)]
+    for labels in (False, True):
+        lines += _rowwise_function(
+            exprs, loss, gradient, reductions, scalar, level, stored, scratch, names, labels
+        )
+    return "\n".join(lines)
+
+
+def _rowwise_function(
+    exprs, loss, gradient, reductions, scalar, level, stored, scratch, names, labels
+) -> list[str]:
+    """One of the two functions: targets as rows (``Tt[i, j]``) or as class indices (``Tt[i]``)."""
+    from symbolic.arrays import RowMax
+
+    replace = dict(scalar)
+
+    def reduce(expr: sp.Basic) -> sp.Basic:
+        return expr.xreplace(replace).xreplace(stored)
+
+    targets = (
+        "t = Tt, the targets (rows)."
+        if not labels
+        else "t = (j == Tt[i]): the targets, given as class indices."
+    )
     lines = [
-        HEADER.format(doc=f"Fused loop of {name} ({dtype}).", dtype=dtype),
         "",
         JIT,
-        f"def forward_backward(Z, b, Tt, {', '.join(exprs)}, db):",
-        '    """Z: (batch, n) holds X @ W; z = Z + b (kept in Z); t = Tt, the targets.',
+        f"def forward_backward{'_labels' if labels else ''}(Z, b, Tt, {', '.join(exprs)}, db):",
+        f'    """Z: (batch, n) holds X @ W; z = Z + b (kept in Z); {targets}',
         "",
         *_doc([f"{key} = {value}" for key, value in exprs.items()]),
         f"    loss (per sample, summed over the batch and returned) = {loss}",
@@ -157,7 +177,7 @@ def rowwise_source(
             start = "T(-numpy.inf)" if isinstance(node, RowMax) else "T(0.0)"
             lines.append(f"        {scalar[node]} = {start}")
         lines.append("        for j in range(cols):")
-        lines += _reads([node.args[0].xreplace(replace) for node in nodes], first)
+        lines += _reads([node.args[0].xreplace(replace) for node in nodes], first, labels)
         first = False
         for node in nodes:
             arg = node.args[0].xreplace(replace)
@@ -172,16 +192,16 @@ def rowwise_source(
     lines += statements({"loss": reduce(loss)}, names, "        ")
     lines.append("        total += loss")
     lines.append("        for j in range(cols):")
-    lines += _reads([reduce(value) for value in exprs.values()], first)
+    lines += _reads([reduce(value) for value in exprs.values()], first, labels)
     lines += statements(
         {f"{key}[i, j]": reduce(v) for key, v in exprs.items()}, names, "            "
     )
     lines.append(f"            db[0, j] += {gradient}[i, j]")
     lines += ["    return total", ""]
-    return "\n".join(lines)
+    return lines
 
 
-def _reads(exprs: list[sp.Basic], first: bool) -> list[str]:
+def _reads(exprs: list[sp.Basic], first: bool, labels: bool) -> list[str]:
     """Read z (adding the bias on the first pass over a row) and t where needed."""
     used = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
     used = {s.name for s in used}
@@ -191,7 +211,9 @@ def _reads(exprs: list[sp.Basic], first: bool) -> list[str]:
     elif "z" in used:
         lines.append("            z = Z[i, j]")
     if "t" in used:
-        lines.append("            t = Tt[i, j]")
+        lines.append(
+            f"            t = {'T(1.0) if j == Tt[i] else T(0.0)' if labels else 'Tt[i, j]'}"
+        )
     return lines
 
 

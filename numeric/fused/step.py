@@ -114,6 +114,16 @@ class Step:
                 self.pairs.append(entry)
                 self.gradients.append(np.empty_like(param))
         self.sumsq = np.zeros(len(self.pairs))
+        names = [a.name for a in self.rule.arrays]
+        targets = [t.name for t, _ in self.rule.assign]
+        self._update_args = {}  # by which buffer is current: the arrays of the update, in order
+        for now in (0, 1):
+            current = [
+                tuple(self.gradients) if n == "g" else tuple(pair[n][now] for pair in self.pairs)
+                for n in names
+            ]
+            spare = [tuple(pair[n][1 - now] for pair in self.pairs) for n in targets]
+            self._update_args[now] = (*current, *spare)
 
     def _optimizer_state(self, layer: object, names: list[str]) -> dict[str, tuple]:
         """The optimizer's own state arrays for ``layer`` (created as its first step would)."""
@@ -156,9 +166,12 @@ class Step:
     # ----- one step -----
 
     def targets(self, y: np.ndarray, rows: int) -> np.ndarray:
-        """Class indices as one-hot rows in the batch's target buffer (2-D targets as given)."""
+        """2-D targets in the model's dtype; class indices as they are for the fused loop
+        (it reads t as ``j == y[i]``), as one-hot rows for the NumPy kernels."""
         if y.ndim == 2:
             return y.astype(self.dtype, copy=False)
+        if self.backend == "numba":
+            return y
         T = self.buffers(rows)["T"]
         T.fill(0)
         T[np.arange(rows), y] = 1
@@ -191,17 +204,17 @@ class Step:
         last = len(W) - 1
         h = X
         for k in range(last):
-            np.matmul(h, W[k], out=Z[k])
+            np.dot(h, W[k], out=Z[k])
             loops[k].forward(Z[k], b[k], Y[k])
             h = Y[k]
-        np.matmul(h, W[last], out=Z[last])
-        total = self._loops["loss"].forward_backward(
-            Z[last], b[last], targets, buffers["P"], G[last], db[last]
-        )
+        np.dot(h, W[last], out=Z[last])
+        loss = self._loops["loss"]
+        fused = loss.forward_backward if targets.ndim == 2 else loss.forward_backward_labels
+        total = fused(Z[last], b[last], targets, buffers["P"], G[last], db[last])
         for k in range(last, -1, -1):
-            np.matmul((Y[k - 1] if k else X).T, G[k], out=dW[k])
+            np.dot((Y[k - 1] if k else X).T, G[k], out=dW[k])
             if k:
-                np.matmul(G[k], W[k].T, out=G[k - 1])
+                np.dot(G[k], W[k].T, out=G[k - 1])
                 loops[k - 1].backward(Z[k - 1], Y[k - 1], G[k - 1], db[k - 1])
         return total
 
@@ -213,7 +226,7 @@ class Step:
         last = len(W) - 1
         Y, h = [], X
         for k in range(last + 1):
-            np.matmul(h, W[k], out=Z[k])
+            np.dot(h, W[k], out=Z[k])
             np.add(Z[k], b[k], out=Z[k])
             if k < last:
                 h = Z[k] if activations[k] is None else activations[k]._forward(Z[k])
@@ -224,9 +237,9 @@ class Step:
         gradient = loss_backward(Z[last], P, targets, rows, classes)
         for k in range(last, -1, -1):
             np.sum(gradient, axis=0, keepdims=True, out=db[k])
-            np.matmul((Y[k - 1] if k else X).T, gradient, out=dW[k])
+            np.dot((Y[k - 1] if k else X).T, gradient, out=dW[k])
             if k:
-                np.matmul(gradient, W[k].T, out=G[k - 1])
+                np.dot(gradient, W[k].T, out=G[k - 1])
                 gradient = G[k - 1]
                 if activations[k - 1] is not None:
                     gradient = activations[k - 1]._backward(Z[k - 1], Y[k - 1], gradient)
@@ -238,18 +251,10 @@ class Step:
         optimizer = self.optimizer
         optimizer.pre_update_params()
         _, scalars = rule_for(optimizer)
-        now, spare = self.current, 1 - self.current
-        names = [a.name for a in self.rule.arrays]
-        targets = [t.name for t, _ in self.rule.assign]
-        current = [
-            tuple(pair[n][now] for pair in self.pairs) if n != "g" else tuple(self.gradients)
-            for n in names
-        ]
-        nexts = [tuple(pair[n][spare] for pair in self.pairs) for n in targets]
         values = [self.dtype.type(scalars[s.name]) for s in self.rule.scalars]
-        ok = self._loops["update"](*current, *nexts, *values, self.sumsq)
+        ok = self._loops["update"](*self._update_args[self.current], *values, self.sumsq)
         if ok:
-            self.current = spare
+            self.current = 1 - self.current
             self._sync()
             optimizer.post_update_params()
         return bool(ok)
