@@ -256,50 +256,52 @@ def _epochs(
     params = _parameters(model)
     last_good = [np.empty_like(array) for array in params] if planned is None else None
     epoch_bar = _progress(epochs) if verbose else None
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(X))
-        loss_sum, correct = 0.0, 0.0
-        norms = np.zeros(len(model.dense_layers))
-        steps = 0
-        for step, start in enumerate(range(0, len(X), size), start=1):
-            threads.tick()
-            rows = order[start : start + size]
-            y_batch = y[rows]
-            if planned is not None:
-                total, applied = planned(planned.gather(X, rows), y_batch)
-                if not applied:
-                    _diverged(optimizer, epoch, step, None if np.isfinite(total) else total)
-                loss = total / len(rows)
-                norms += np.sqrt(planned.sumsq[0::2])
-                if classify:
-                    correct += accuracy(planned.output, y_batch) * len(rows)
-            else:
-                for saved, array in zip(last_good, params, strict=True):
-                    np.copyto(saved, array)
-                try:
-                    loss, output = _step(model, optimizer, X[rows], y_batch, norms, epoch, step)
-                except BaseException:
+    try:
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(len(X))
+            loss_sum, correct = 0.0, 0.0
+            norms = np.zeros(len(model.dense_layers))
+            steps = 0
+            for step, start in enumerate(range(0, len(X), size), start=1):
+                threads.tick()
+                rows = order[start : start + size]
+                y_batch = y[rows]
+                if planned is not None:
+                    total, applied = planned(planned.gather(X, rows), y_batch)
+                    if not applied:
+                        _diverged(optimizer, epoch, step, None if np.isfinite(total) else total)
+                    loss = total / len(rows)
+                    norms += np.sqrt(planned.sumsq[0::2])
+                    if classify:
+                        correct += accuracy(planned.output, y_batch) * len(rows)
+                else:
                     for saved, array in zip(last_good, params, strict=True):
-                        np.copyto(array, saved)
-                    raise
-                if classify:
-                    correct += model._accuracy(output, y_batch) * len(rows)
-            steps += 1
-            loss_sum += loss * len(rows)
-            if on_step is not None:
-                on_step(epoch, step, loss)
-        row = {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
-        if validation_data is not None:
-            scores = model.evaluate(*validation_data)
-            row.update(val_loss=scores["loss"], val_accuracy=scores.get("accuracy"))
-        row["grad_norm"] = (norms / max(steps, 1)).tolist()
-        for key, values in history.items():  # all at once: the lists never disagree
-            values.append(row[key])
+                        np.copyto(saved, array)
+                    try:
+                        loss, output = _step(model, optimizer, X[rows], y_batch, norms, epoch, step)
+                    except BaseException:
+                        for saved, array in zip(last_good, params, strict=True):
+                            np.copyto(array, saved)
+                        raise
+                    if classify:
+                        correct += model._accuracy(output, y_batch) * len(rows)
+                steps += 1
+                loss_sum += loss * len(rows)
+                if on_step is not None:
+                    on_step(epoch, step, loss)
+            row = {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
+            if validation_data is not None:
+                scores = model.evaluate(*validation_data)
+                row.update(val_loss=scores["loss"], val_accuracy=scores.get("accuracy"))
+            row["grad_norm"] = (norms / max(steps, 1)).tolist()
+            for key, values in history.items():  # all at once: the lists never disagree
+                values.append(row[key])
+            if epoch_bar is not None:
+                epoch_bar.set_postfix(_postfix(history))
+                epoch_bar.update(1)
+    finally:  # closed before anything else is printed, an interrupted run's too
         if epoch_bar is not None:
-            epoch_bar.set_postfix(_postfix(history))
-            epoch_bar.update(1)
-    if epoch_bar is not None:
-        epoch_bar.close()
+            epoch_bar.close()
 
 
 def _step(
