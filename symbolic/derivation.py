@@ -1,20 +1,28 @@
-r"""``derive(name)``: an op's derivation as a chain of steps, each proven, printable.
+r"""``derive(name)``: an op's derivation as sections of steps, each proven, printable.
 
-Built on ``symbolic.forms.derived(name)`` -- the same chains the NumPy kernels are
-generated from. For an elementwise op the chain's first step (``diff``'s answer) is
-reached from the definition by the rule-based walk of ``symbolic.steps``; then come
-the chain's own steps (the convention at a kink, the form through the output
-``y``). Index-form and matrix chains are shown as derived, with the definition
-they start from and the quantity each is about.
+A derivation is what a teacher would hand out: sections, each a quantity and the
+chain of equalities that computes it, every step with the rule it applies.
+
+* An elementwise op: the definition, written with named closed forms (sigma, Phi,
+  softplus); the walk of ``symbolic.steps`` from :math:`\frac{d}{dx} f(x)` by the
+  textbook rules; the result named (:math:`\sigma(x)(1 - \sigma(x))`).
+* Softmax, the losses and softmax + cross-entropy (``symbolic.index_steps``): index
+  form over a symbolic class count, the Kronecker delta, the cases, the Jacobian.
+* The dense layer (``symbolic.dense_steps``): matrix calculus with differentials and
+  the trace, then the same gradients entry by entry.
+* Last, "computed as": what the kernels evaluate (``exp(-logaddexp(0, -x))``, the
+  form through the output ``y``, the row maximum subtracted), each rewrite proven
+  equal to the result. The kernels are generated from ``symbolic.forms.derived``,
+  and the tests hold the two to be the same expressions.
 
 Every rendering first calls ``verify()``: a derivation that does not verify is an
 error, never printed output.
 
 >>> d = derive("sigmoid")
 >>> d.result
-y*(1 - y)
->>> [step.reason for step in d.steps][-2:]
-['written through the output y = f(x)', 'substitute y = sigmoid(x)']
+(1 - sigma(x))*sigma(x)
+>>> [step.reason for step in d.steps][-1]
+"written through the output y = sigmoid(x): reuses the forward's result"
 >>> all(proof.symbolic for proof in d.verify())
 True
 >>> print(derive("relu").latex())  # doctest: +ELLIPSIS
@@ -26,36 +34,27 @@ y &= \max\left(0, x\right) && \text{definition} \\[1ex]
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
 import sympy as sp
 
-from symbolic.derived import Chain, Derived, Obligation, Step
+from symbolic.derived import Derived, Obligation, Section, Step
 from symbolic.ops import (
-    OPS,
     Affine,
-    B,
     Composed,
     Elementwise,
     Loss,
-    N,
     Penalty,
     Rowwise,
-    c,
-    i,
     op,
-    p,
-    s,
     w,
     x,
-    y,
-    z,
 )
-from symbolic.ops import g as grad_out
 from symbolic.proof import NotEqual
-from symbolic.verify import Checker, IndexForm, MatrixForm, ScalarForm
+from symbolic.verify import ScalarForm
 
 
 class DerivationError(AssertionError):
@@ -63,26 +62,48 @@ class DerivationError(AssertionError):
 
 
 @dataclass(frozen=True)
-class Section:
-    """``quantity = steps[0] = steps[1] = ...``; ``steps[0]`` is where it starts."""
-
-    quantity: sp.Basic
-    steps: tuple[Step, ...]
-    checker: Checker
-
-
-@dataclass(frozen=True)
 class StepProof:
-    """How one step was proven: ``method`` as ``symbolic.proof`` names it."""
+    """How one step was proven: ``method`` as ``symbolic.proof`` names it; ``scope`` for
+    which values it holds ("proven for all N", "checked for N = 1..3"...)."""
 
     quantity: sp.Basic
     number: int  # the step's index in its section
     reason: str
     method: str
+    scope: str = ""
 
     @property
     def symbolic(self) -> bool:
-        return not self.method.startswith("numeric")
+        return "numeric" not in self.method
+
+    @property
+    def convention(self) -> bool:
+        return "is a convention" in self.method
+
+
+def _scope(section: Section, method: str) -> str:
+    """For which values a step's proof holds, from its method and its section's checker."""
+    if "numeric" in method:
+        return "backed only by a numeric spot check (30 digits, random points)"
+    only = re.search(r"for (N = \d+)$", method)
+    if only:
+        return f"proven for {only[1]}"
+    for words in ("for all N", "for any N"):
+        if words in method:
+            return "proven for all N"
+    shapes = re.search(r"on (?:explicit )?shapes ([^:;]+)", method)
+    if "for all shapes" in method:
+        return "proven for all shapes" + (
+            f" and checked entry by entry on shapes {shapes[1].strip()}" if shapes else ""
+        )
+    written = re.search(r"written out for N = ([\d, ]+)", method)
+    if written:
+        sizes = [int(v) for v in written[1].split(",") if v.strip()]
+        return f"checked for N = {sizes[0]}..{sizes[-1]}, every index"
+    if "entry by entry" in method and shapes:
+        return f"checked entry by entry on shapes {shapes[1].strip()}"
+    variables = sorted(section.steps[0].expr.free_symbols & {x, w}, key=str)
+    return f"proven for all {variables[0] if variables else 'x'}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +160,8 @@ class Derivation:
                         f"({step.reason}) does not follow from the step before: it could "
                         f"not be checked ({type(error).__name__}: {error})"
                     ) from error
-                proofs.append(StepProof(section.quantity, number, step.reason, method))
+                scope = _scope(section, method)
+                proofs.append(StepProof(section.quantity, number, step.reason, method, scope))
         for obligation in self.obligations:
             try:
                 obligation.prove()
@@ -148,6 +170,27 @@ class Derivation:
                     f"{self.name}: {obligation.claim} is false: {error}"
                 ) from error
         return tuple(proofs)
+
+    def summary(self) -> str:
+        """How the steps were proven, in one sentence, after ``verify()``: how many steps
+        hold for all values, how many were checked on explicit sizes or shapes only.
+
+        >>> derive("sigmoid").summary()
+        'Verified: 8 steps proven for all x.'
+        """
+        proofs = [proof for proof in self.verify() if proof.method != "definition"]
+        counts: dict[str, int] = {}
+        for proof in proofs:
+            counts[proof.scope] = counts.get(proof.scope, 0) + 1
+        parts = [f"{n} {'step' if n == 1 else 'steps'} {scope}" for scope, n in counts.items()]
+        conventions = sum(proof.convention for proof in proofs)
+        words = "; ".join(parts)
+        if conventions:
+            words += (
+                f" ({conventions} {'sets' if conventions == 1 else 'set'} a convention at a kink)"
+            )
+        assumed = "; ".join(self.assumptions)
+        return f"Verified: {words}." + (f" Assumed: {assumed}." if assumed else "")
 
     def latex(self) -> str:
         """An amsmath ``aligned`` block, after ``verify()``."""
@@ -207,34 +250,10 @@ def derivation_for(entry: Any) -> Derivation:
 
 
 def _elementwise(entry: Elementwise, derived: Derived) -> Derivation:
-    from symbolic.elementwise import fix_heaviside, g
-    from symbolic.steps import walk
+    from symbolic.steps import elementwise_sections
 
-    f = entry.expr.subs(dict(entry.params))
-    chain = derived.chains[0]
-    steps = walk(f, x)
-    if steps[-1].expr != chain.steps[0].expr:
-        steps.append(Step(chain.steps[0].expr, "simplify to SymPy diff's form"))
-    before = chain.steps[0].expr
-    for step in chain.steps[1:]:
-        given = dict(step.given)
-        if step.expr != before and step.expr == fix_heaviside(before, entry.h0):
-            given["convention"] = f"Heaviside(0) = {entry.h0}"
-        steps.append(Step(step.expr, step.reason, given))
-        before = step.expr
-    through_output = derived.backward.expr / g
-    if y in through_output.free_symbols:
-        steps.append(Step(through_output, f"substitute y = {entry.name}(x)", {y: f}))
-    scalar = ScalarForm()
-    return Derivation(
-        name=entry.name,
-        doc=entry.doc,
-        sections=(
-            Section(y, (Step(f, "definition"),), scalar),
-            Section(sp.Derivative(sp.Function(entry.name)(x), x), tuple(steps), scalar),
-        ),
-        result=steps[-1].expr,
-    )
+    sections, result = elementwise_sections(entry, derived)
+    return Derivation(name=entry.name, doc=entry.doc, sections=sections, result=result)
 
 
 # ----- weight penalties: the sum over a parameter array, then the walk of one term -----
@@ -274,107 +293,38 @@ def _penalty(entry: Penalty, derived: Derived) -> Derivation:
 ELL, L = sp.Symbol("ell"), sp.Symbol("L")  # one sample's loss, the batch's mean loss
 
 
-def _jacobian(entry: Rowwise, chain: Chain) -> Section:
-    start = Step(sp.Derivative(entry.expr, z[c]), "definition of s_i")
-    return Section(sp.Derivative(s[i], z[c]), (start, *chain.steps), IndexForm())
-
-
-def _per_sample_and_batch(
-    steps: tuple[Step, ...], start: Step, wrt: sp.Indexed
-) -> tuple[Section, Section]:
-    """A gradient chain split where the batch mean (``/B``) enters: two quantities."""
-    at = next(n for n, step in enumerate(steps) if B in step.expr.free_symbols)
-    sample = Section(sp.Derivative(ELL, wrt), (start, *steps[:at]), IndexForm())
-    per_sample = steps[at - 1].expr
-    per_sample_gradient = sp.Derivative(ELL, wrt)
-    mean = Step(
-        sp.Mul(1 / B, per_sample_gradient, evaluate=False),
-        "the batch loss L is the mean of B sample losses",
-    )
-    known = {per_sample_gradient: per_sample}
-    # The chain's own reason for this step restates the mean; what it does is substitute.
-    rest = tuple(
-        Step(step.expr, "substitute the sample's gradient", {**step.given, **known})
-        for step in steps[at:]
-    )
-    batch = Section(sp.Derivative(L, wrt), (mean, *rest), IndexForm())
-    return sample, batch
-
-
 def _rowwise(entry: Rowwise, derived: Derived) -> Derivation:
-    forward, jacobian, backward = derived.chains
-    s_i = s[i]
-    vjp = backward.steps[0]
-    chain_rule = Step(
-        sp.Sum(grad_out[i] * sp.Derivative(s_i, z[c]), (i, 0, N - 1)),
-        "chain rule, with g_i = dL/ds_i",
-    )
-    known = {sp.Derivative(s_i, z[c]): jacobian.result}
-    substituted = Step(vjp.expr, "substitute ds_i/dz_c", known)
-    return Derivation(
-        name=entry.name,
-        doc=entry.doc,
-        sections=(
-            Section(s_i, forward.steps, IndexForm()),
-            _jacobian(entry, jacobian),
-            Section(
-                sp.Derivative(L, z[c]),
-                (chain_rule, substituted, *backward.steps[1:]),
-                IndexForm(),
-            ),
-        ),
-        result=jacobian.result,
-        assumptions=derived.assumptions,
-    )
+    from symbolic.index_steps import softmax_sections
+
+    sections, result = softmax_sections(entry)
+    return Derivation(entry.name, entry.doc, sections, result, assumptions=derived.assumptions)
 
 
 def _loss(entry: Loss, derived: Derived) -> Derivation:
-    definition, gradient = derived.chains
-    per_sample = definition.steps[0].expr
-    start = Step(sp.Derivative(per_sample, p[c]), "definition")
-    sample, batch = _per_sample_and_batch(gradient.steps, start, p[c])
-    return Derivation(
-        name=entry.name,
-        doc=entry.doc,
-        sections=(Section(ELL, definition.steps, IndexForm()), sample, batch),
-        result=gradient.result,
-        assumptions=derived.assumptions,
-    )
+    from symbolic.index_steps import loss_sections
+
+    sections, result = loss_sections(entry, derived)
+    return Derivation(entry.name, entry.doc, sections, result, assumptions=derived.assumptions)
 
 
 def _composed(entry: Composed, derived: Derived) -> Derivation:
-    loss, jacobian, gradient = derived.chains
-    plain = loss.steps[0].expr
-    start = Step(sp.Derivative(plain, z[c]), "definition")
-    sample, batch = _per_sample_and_batch(gradient.steps, start, z[c])
-    return Derivation(
-        name=entry.name,
-        doc=entry.doc,
-        sections=(
-            Section(ELL, loss.steps, IndexForm()),
-            _jacobian(OPS[entry.activation], jacobian),
-            sample,
-            batch,
-        ),
-        result=gradient.result,
-        assumptions=derived.assumptions,
-    )
+    from symbolic.index_steps import composed_sections
+
+    sections, result = composed_sections(entry, derived)
+    return Derivation(entry.name, entry.doc, sections, result, assumptions=derived.assumptions)
 
 
 # ----- the dense layer: matrix calculus -----
 
 
 def _affine(entry: Affine, derived: Derived) -> Derivation:
-    definition, *gradients = derived.chains
-    matrix = MatrixForm()
-    sections = [Section(sp.Symbol("Y"), definition.steps, matrix)]
-    for chain in gradients:
-        wrt = chain.steps[0].expr.variables[0]
-        sections.append(Section(sp.Derivative(L, wrt), chain.steps, matrix))
+    from symbolic.dense_steps import entry_sections, matrix_sections
+
+    sections = matrix_sections() + entry_sections()
     return Derivation(
         name=entry.name,
         doc=entry.doc,
-        sections=tuple(sections),
-        result=tuple(chain.result for chain in gradients),
+        sections=sections,
+        result=derived.backward.expr,
         assumptions=derived.assumptions,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -20,8 +21,9 @@ import sympy as sp
 @dataclass(frozen=True)
 class Step:
     expr: sp.Basic
-    reason: str
+    reason: str  # in plain text; a rule it applies is stated in it
     given: dict = field(default_factory=dict)  # a substitution assumed by this step
+    tex: str = ""  # the reason as a LaTeX math fragment (words in \text), when it holds formulas
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,21 @@ class Chain:
     @property
     def result(self) -> sp.Basic:
         return self.steps[-1].expr
+
+
+@dataclass(frozen=True)
+class Section:
+    """``quantity = steps[0] = steps[1] = ...``; ``steps[0]`` is where it starts.
+
+    ``checker`` proves each step equal to the one before (``symbolic.verify``). A
+    ``computed`` section shows how the kernels evaluate what the sections before it
+    derived: the stable forms, each rewrite proven equal.
+    """
+
+    quantity: sp.Basic
+    steps: tuple[Step, ...]
+    checker: Any
+    computed: bool = False
 
 
 @dataclass(frozen=True)

@@ -126,18 +126,41 @@ def stable_form(expr: sp.Expr, what: str) -> tuple[sp.Expr, list[Obligation]]:
     return expr, obligations
 
 
+def convention(expr: sp.Expr, h0: sp.Expr) -> str:
+    """The reason of the step that fixes ``Heaviside`` at the kink x = 0, in words.
+
+    >>> leaky = sp.Heaviside(x) + sp.Heaviside(-x) / 100
+    >>> print(convention(leaky, 0))  # doctest: +NORMALIZE_WHITESPACE
+    convention at the kink x = 0: H(x) = 0 and H(-x) = 1 there, so the derivative at 0 is 1/100,
+    the slope from the left
+    """
+    fixed = fix_heaviside(expr, h0)
+    values = []
+    for node in sorted(
+        fixed.atoms(sp.Heaviside), key=lambda h: h.args[0].could_extract_minus_sign()
+    ):
+        arg, at_zero = node.args
+        values.append(f"H({arg}) = {at_zero}")
+    side = {0: "the left", 1: "the right"}.get(h0, "neither side")
+    at = fixed.subs(x, 0).replace(sp.Heaviside, lambda arg, h: h)
+    return (
+        f"convention at the kink x = 0: {' and '.join(values)} there, so the derivative "
+        f"at 0 is {sp.sstr(at, full_prec=False)}, the slope from {side}"
+    )
+
+
 def derive_elementwise(entry: Elementwise) -> Derived:
-    """Derive ``entry``'s gradient and the forward and backward kernel forms."""
+    """Derive ``entry``'s gradient and the forward and backward kernel forms.
+
+    The chain's last step is the form the backward kernel starts from, before the
+    stable rewrites: in the output ``y`` where that exists, else ``diff``'s answer.
+    """
     f = entry.expr.subs(dict(entry.params))
     raw = sp.diff(f, x)
     steps = [Step(raw, "SymPy diff")]
     derivative = fix_heaviside(raw, entry.h0)
     if derivative != raw:
-        steps.append(
-            Step(
-                derivative, f"convention: Heaviside(0) = {entry.h0}, Heaviside(-0) = {1 - entry.h0}"
-            )
-        )
+        steps.append(Step(derivative, convention(raw, entry.h0)))
     in_output = through_output(f, derivative)
     obligations: list[Obligation] = []
     if in_output is not None:
@@ -147,16 +170,11 @@ def derive_elementwise(entry: Elementwise) -> Derived:
                 partial(prove_equal, in_output.subs(y, f), derivative),
             )
         )
-        steps.append(Step(in_output.subs(y, f), "written through the output y = f(x)"))
+        if in_output.subs(y, f) != derivative:
+            steps.append(Step(in_output.subs(y, f), "written through the output y = f(x)"))
+        steps.append(Step(in_output, "substitute y = f(x)", {y: f}))
         backward, stable_obligations = stable_form(in_output, "backward")
     else:
-        # The kernel evaluates the derivative as diff() wrote it, made stable; the
-        # simplified form is for the reader (it may overflow where diff's does not).
-        # together + factor: milliseconds, where simplify() takes a third of a second on
-        # mish or GELU and finds nothing shorter.
-        simplified = sp.factor(sp.together(derivative))
-        if sp.count_ops(simplified) < sp.count_ops(derivative):
-            steps.append(Step(simplified, "one fraction, factored"))
         backward, stable_obligations = stable_form(derivative, "backward")
     forward, forward_obligations = stable_form(f, "forward")
     chain = Chain(sp.Derivative(sp.Function("f")(x), x), tuple(steps))

@@ -50,6 +50,15 @@ class DerivationLatexPrinter(LatexPrinter):
     def _print_RowSum(self, expr: Any) -> str:
         return rf"\sum_{{\mathrm{{row}}}} \left({self._print(expr.args[0])}\right)"
 
+    def _print_DiagMatrix(self, expr: Any) -> str:
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_FunctionMatrix(self, expr: Any) -> str:
+        # [f(i, c)]_{ic}: the matrix whose entry (i, c) is f(i, c)
+        variables, body = expr.lamda.variables, expr.lamda.expr
+        indices = "".join(map(self._print, variables))
+        return rf"\left[{self._print(body)}\right]_{{{indices}}}"
+
     def _print_RowMax(self, expr: Any) -> str:
         return rf"\max_{{\mathrm{{row}}}} \left({self._print(expr.args[0])}\right)"
 
@@ -101,6 +110,28 @@ class DerivationStrPrinter(StrPrinter):
     def _print_OneMatrix(self, expr: Any) -> str:
         return "ones({}, {})".format(*map(self._print, expr.shape))
 
+    def _print_DiagMatrix(self, expr: Any) -> str:
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_MatrixBase(self, expr: Any) -> str:  # one line: [[a, b], [c, d]]
+        return (
+            "["
+            + ", ".join(
+                "[" + ", ".join(self._print(e) for e in expr.row(r)) + "]" for r in range(expr.rows)
+            )
+            + "]"
+        )
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+
+    def _print_HadamardProduct(self, expr: Any) -> str:  # entry by entry, as MATLAB writes it
+        return " .* ".join(self.parenthesize(arg, 50) for arg in expr.args)
+
+    def _print_FunctionMatrix(self, expr: Any) -> str:
+        variables, body = expr.lamda.variables, expr.lamda.expr
+        return f"[{self._print(body)}]_({', '.join(map(self._print, variables))})"
+
 
 def to_latex(expr: sp.Basic) -> str:
     """``expr`` as LaTeX, with the printer of this module."""
@@ -108,8 +139,8 @@ def to_latex(expr: sp.Basic) -> str:
 
 
 def to_text(expr: sp.Basic) -> str:
-    """``expr`` as one line of text."""
-    return DerivationStrPrinter().doprint(expr)
+    """``expr`` as one line of text (floats as written: 0.01, not 0.0100000000000000)."""
+    return DerivationStrPrinter({"full_prec": False}).doprint(expr)
 
 
 _SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
@@ -124,14 +155,26 @@ def escape(text: str) -> str:
     return "".join(_SPECIAL.get(ch, ch) for ch in text)
 
 
+COMPUTED = "computed as: the kernels' forms, each rewrite proven equal"
+
+
+def reason_tex(step: Any) -> str:
+    """A step's reason in LaTeX math: its ``tex`` when it holds formulas, else its words."""
+    return step.tex or rf"\text{{{escape(step.reason)}}}"
+
+
 def aligned_rows(derivation: Derivation) -> list[str]:
-    """The rows of the ``aligned`` block: ``lhs &= step && \\text{reason}``."""
-    rows = []
+    """The rows of the ``aligned`` block: ``lhs &= step && reason``; a row of words
+    before the first section of what the kernels compute."""
+    rows, computing = [], False
     for section in derivation.sections:
+        if section.computed and not computing:
+            rows.append(rf"& \text{{{escape(COMPUTED)}}}")
+            computing = True
         lhs = to_latex(section.quantity)
         for number, step in enumerate(section.steps):
             left = lhs if number == 0 else ""
-            rows.append(rf"{left} &= {to_latex(step.expr)} && \text{{{escape(step.reason)}}}")
+            rows.append(rf"{left} &= {to_latex(step.expr)} && {reason_tex(step)}")
     return rows
 
 
@@ -147,8 +190,11 @@ def aligned(derivation: Derivation) -> str:
 
 
 def _ends_section(derivation: Derivation, row: int) -> bool:
-    ends, total = set(), -1
+    ends, total, computing = set(), -1, False
     for section in derivation.sections:
+        if section.computed and not computing:
+            total += 1  # the row of words
+            computing = True
         total += len(section.steps)
         ends.add(total)
     return row in ends
@@ -156,8 +202,11 @@ def _ends_section(derivation: Derivation, row: int) -> bool:
 
 def text(derivation: Derivation) -> str:
     """The derivation as plain text, one step a line with its reason."""
-    out = [f"{derivation.name}: {derivation.doc}"]
+    out, computing = [f"{derivation.name}: {derivation.doc}"], False
     for section in derivation.sections:
+        if section.computed and not computing:
+            out.append(f"  {COMPUTED}:")
+            computing = True
         out.append(f"  {to_text(section.quantity)}")
         lines = [to_text(step.expr) for step in section.steps]
         width = min(max(map(len, lines)), 70)
@@ -176,17 +225,8 @@ def markdown(derivation: Derivation) -> str:
 
 
 def summary(derivation: Derivation) -> str:
-    """How the steps were proven, in one sentence."""
-    proofs = [proof for proof in derivation.verify() if proof.method != "definition"]
-    numeric = sum(not proof.symbolic for proof in proofs)
-    conventions = sum("convention" in proof.method for proof in proofs)
-    words = f"{len(proofs) - numeric} steps proven symbolically by SymPy"
-    if numeric:
-        words += f", {numeric} only by a numeric spot check"
-    if conventions:
-        words += f" ({conventions} sets a convention at a kink)"
-    assumed = "; ".join(derivation.assumptions)
-    return f"Verified: {words}." + (f" Assumed: {assumed}." if assumed else "")
+    """How the steps were proven, in one sentence (``Derivation.summary``)."""
+    return derivation.summary()
 
 
 def document(derivations: Iterable[Derivation]) -> str:

@@ -225,24 +225,49 @@ class Rule:
     name: str
     rewrite: Callable[[sp.Expr], sp.Expr | None]
     prove: Callable[[sp.Expr, sp.Expr], Proof] = prove_equal
+    why: str = ""  # what it avoids in floating point, for a derivation's reader
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("clamp each branch to where it holds", _clamp_branches, prove_on_each_side),
-    Rule("sigmoid through logaddexp", _sigmoid_products),
-    Rule("softplus as logaddexp", _softplus),
-    Rule("exp(u) - 1 as expm1(u)", _pair_in_sum(sp.exp, -1, lambda c, u: c * expm1(u))),
+    Rule(
+        "clamp each branch to where it holds",
+        _clamp_branches,
+        prove_on_each_side,
+        "NumPy evaluates every branch, and exp(1e4) would overflow where the mask drops it",
+    ),
+    Rule(
+        "sigmoid through logaddexp",
+        _sigmoid_products,
+        why="finite for every x, where 1/(1 + exp(-x)) overflows at x = -1000",
+    ),
+    Rule(
+        "softplus as logaddexp",
+        _softplus,
+        why="logaddexp(a, b) = log(exp(a) + exp(b)) never overflows",
+    ),
+    Rule(
+        "exp(u) - 1 as expm1(u)",
+        _pair_in_sum(sp.exp, -1, lambda c, u: c * expm1(u)),
+        why="no cancellation for u near 0",
+    ),
     Rule(
         "1 + erf(u) as 2 ndtr(sqrt(2) u)",
         _pair_in_sum(sp.erf, 1, lambda c, u: 2 * c * ndtr(sp.sqrt(2) * u)),
         _prove_through_erf,
+        "ndtr is the normal CDF; 1 + erf(u) cancels to 0 for u << 0",
     ),
     Rule(
         "1 - erf(u) as 2 ndtr(-sqrt(2) u)",
-        _pair_in_sum(sp.erf, -1, lambda c, u: 2 * c * ndtr(-sp.sqrt(2) * u)),
+        # c erf(u) - c = -c (1 - erf(u)) = -2c ndtr(-sqrt(2) u)
+        _pair_in_sum(sp.erf, -1, lambda c, u: -2 * c * ndtr(-sp.sqrt(2) * u)),
         _prove_through_erf,
+        "ndtr is the normal CDF; 1 - erf(u) cancels to 0 for u >> 0",
     ),
-    Rule("log(1 + u) as log1p(u)", _log1p),
+    Rule(
+        "log(1 + u) as log1p(u)",
+        _log1p,
+        why="no loss of accuracy for u near 0",
+    ),
 )
 
 

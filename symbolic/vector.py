@@ -231,7 +231,12 @@ def derive_composed(entry: Composed) -> Derived:
                 sp.Symbol(r"\ell"),
                 (
                     Step(plain, "definition: cross-entropy of the softmax"),
-                    Step(from_logits, "log of the softmax, shifted by m", given={sum_t: 1}),
+                    Step(
+                        from_logits,
+                        "log of the softmax, shifted by m; the targets of a sample sum to one "
+                        "(sum_j t_j = 1), so m = sum_j t_j m",
+                        given={sum_t: 1},
+                    ),
                 ),
             ),
             jacobian,

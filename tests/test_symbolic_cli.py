@@ -32,7 +32,7 @@ def test_list_names_every_op():
 @pytest.mark.parametrize("form", ["latex", "text", "markdown"])
 def test_derive_prints_each_format(form, capsys):
     assert main(["derive", "sigmoid", "--format", form]) == 0
-    expected = {"latex": "\\begin{aligned}", "text": "[chain rule through exp]", "markdown": "$$"}
+    expected = {"latex": "\\begin{aligned}", "text": "[chain rule through exp: ", "markdown": "$$"}
     assert expected[form] in capsys.readouterr().out
 
 
