@@ -105,6 +105,5 @@ def check_probabilities(y_pred: np.ndarray, what: str, hint: str) -> None:
     low, high = y_pred.min(initial=0.0), y_pred.max(initial=1.0)
     if low < 0 or high > 1:
         raise ValueError(
-            f"{what} needs probabilities in [0, 1], got values from {low:.4g} to {high:.4g}: "
-            f"{hint}"
+            f"{what} needs probabilities in [0, 1], got values from {low:.4g} to {high:.4g}: {hint}"
         )
