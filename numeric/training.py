@@ -9,12 +9,13 @@ last completed step and the exception propagates. In both cases
 ``model.history`` holds the epochs completed so far.
 
 A model ``numeric.fused`` plans (dense layers and elementwise activations ending
-in softmax + cross-entropy, SGD or Adam) trains through its fused step: the new
-parameters are computed into spare buffers and swapped in only when finite, so
-nothing is copied for a rollback, and X and y are checked once, here, not per
-kernel call. Other models go layer by layer, with the parameters copied before
-each step for the rollback (the optimizer's moments may then keep part of an
-interrupted step). ``fused=False`` asks for the layer-by-layer path.
+in softmax + cross-entropy, SGD or Adam) trains through its fused step when numba
+is installed and the run is large enough to pay for numba's start (``FUSED_FROM``;
+``fused=True`` insists, ``fused=False`` refuses): the new parameters are computed
+into spare buffers and swapped in only when finite, so nothing is copied for a
+rollback, and X and y are checked once, here, not per kernel call. Otherwise the
+model goes layer by layer, with the parameters copied before each step for the
+rollback (the optimizer's moments may then keep part of an interrupted step).
 BLAS threads: ``numeric.blas.Threads`` (measured, or ``blas_threads``).
 
 The history is a dict of per-epoch lists: ``loss`` and ``accuracy`` (means over
@@ -192,7 +193,8 @@ def train(
             history["val_accuracy"] = []
     history["grad_norm"] = []
     model.history = history
-    planned = _planned(model, optimizer, fused)
+    parameters = sum(array.size for array in _parameters(model))
+    planned = _planned(model, optimizer, fused, epochs * len(X) * parameters)
     try:
         with threads:
             _epochs(
@@ -218,12 +220,22 @@ def train(
     return history
 
 
-def _planned(model: object, optimizer: object, fused: bool | None) -> object | None:
-    """The fused step of ``model`` (None: layer by layer); ``fused=True`` insists on one."""
+# numba's start costs ~0.2 s to import and ~0.5 s to load the first compiled loop (2 s
+# more to compile them the first time on a machine): a run smaller than this (epochs x
+# samples x parameters; one MNIST epoch of 784-128-64-10 is 6.5e9) finishes sooner layer
+# by layer, unless numba is already loaded (benchmarks/fit_epoch.py, README "Speed").
+FUSED_FROM = 5e9
+
+
+def _planned(model: object, optimizer: object, fused: bool | None, work: float) -> object | None:
+    """The fused step of ``model`` (None: layer by layer); ``fused=True`` insists on one,
+    None takes it where it applies and pays for numba's start."""
     if fused is False:
         return None
-    from numeric.fused import plan
+    from numeric.fused import available, plan
 
+    if fused is None and not (available() and ("numba" in sys.modules or work >= FUSED_FROM)):
+        return None
     planned = plan(model, optimizer)
     if fused and planned is None:
         raise ValueError(

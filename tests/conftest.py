@@ -23,6 +23,13 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """tests/test_fused.py last: it loads numba (LLVM) into this process, ~150 MB more,
+    and the tests that measure a child's peak memory by ru_maxrss see the parent's
+    resident pages too (a forked child's high-water mark starts at its parent's)."""
+    items.sort(key=lambda item: item.path.name == "test_fused.py")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def kernel_cache_outside_home(request, tmp_path_factory):
     """Generated kernels, fused loops and numba's compiled code in pytest's cache (kept

@@ -366,3 +366,19 @@ def test_the_kernels_command_shows_the_fused_loops(capsys):
     assert "d = g*(T(1.0) if x > T(0.0) else T(0.0))" in shown
     assert kernels_main(["softmax_cross_entropy"]) == 0
     assert "def forward_backward(Z, b, Tt, P, G, db):" in capsys.readouterr().out
+
+
+def test_fit_takes_the_fused_step_when_it_pays_for_numba(monkeypatch):
+    """Small runs go layer by layer unless numba is already loaded (its start costs ~0.7 s)."""
+    import sys
+
+    from numeric.training import FUSED_FROM, _planned
+
+    model, optimizer = digits_network(), SGD(0.1)
+    if compiled.available():
+        assert _planned(model, optimizer, None, 1.0) is not None  # numba is loaded by now
+        monkeypatch.delitem(sys.modules, "numba")
+        assert _planned(model, optimizer, None, FUSED_FROM) is not None
+    assert _planned(model, optimizer, None, FUSED_FROM / 2) is None
+    assert _planned(model, optimizer, False, FUSED_FROM) is None
+    assert _planned(model, optimizer, True, 1.0) is not None
