@@ -262,8 +262,6 @@ def _epochs(
     threads,
 ) -> None:
     """The epochs of ``train``, appending to ``model.history``."""
-    from numeric.model import accuracy
-
     history, classify = model.history, model.is_classifier
     params = _parameters(model)
     last_good = [np.empty_like(array) for array in params] if planned is None else None
@@ -284,8 +282,9 @@ def _epochs(
                         _diverged(optimizer, epoch, step, None if np.isfinite(total) else total)
                     loss = total / len(rows)
                     norms += np.sqrt(planned.sumsq[0::2])
-                    if classify:
-                        correct += accuracy(planned.output, y_batch) * len(rows)
+                    if classify:  # softmax outputs of more than one class
+                        truth = y_batch if y_batch.ndim == 1 else y_batch.argmax(axis=1)
+                        correct += np.count_nonzero(planned.output.argmax(axis=1) == truth)
                 else:
                     for saved, array in zip(last_good, params, strict=True):
                         np.copyto(saved, array)

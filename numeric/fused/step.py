@@ -108,12 +108,18 @@ class Step:
             state = self._optimizer_state(layer, state_names)
             for name in ("weights", "biases"):
                 param = getattr(layer, name)
+                if not param.flags.c_contiguous:  # the loops are compiled for C order
+                    raise Unsupported(f"{layer!r}.{name} is not C-contiguous")
                 entry = {"p": [param, np.empty_like(param)]}
                 for key, array in zip(state_names, state[name], strict=True):
                     entry[key] = [array, np.empty_like(array)]
                 self.pairs.append(entry)
                 self.gradients.append(np.empty_like(param))
         self.sumsq = np.zeros(len(self.pairs))
+        self._weights = {  # (weights, biases) of every layer, by which buffer is current
+            now: ([p["p"][now] for p in self.pairs[0::2]], [p["p"][now] for p in self.pairs[1::2]])
+            for now in (0, 1)
+        }
         names = [a.name for a in self.rule.arrays]
         targets = [t.name for t, _ in self.rule.assign]
         self._update_args = {}  # by which buffer is current: the arrays of the update, in order
@@ -186,8 +192,7 @@ class Step:
         rows = len(X)
         buffers = self.buffers(rows)
         targets = self.targets(y, rows)
-        W = [self.pairs[2 * k]["p"][self.current] for k in range(len(self.dense))]
-        b = [self.pairs[2 * k + 1]["p"][self.current] for k in range(len(self.dense))]
+        W, b = self._weights[self.current]
         # Overflow is found from the values (the loss, the new parameters), not from warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.backend == "numba":
