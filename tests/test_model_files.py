@@ -11,7 +11,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from dataclasses import dataclass
@@ -37,11 +36,28 @@ class Run:
     stdout: str
     stderr: str
     seconds: float
-    peak_mb: float  # the child's peak resident memory (ru_maxrss)
+    peak_mb: float | None  # the child's peak resident memory, VmHWM (None if it was killed)
+
+
+# Imported by every Python started through `bounded` (it is first on PYTHONPATH): at exit,
+# the process writes its peak resident memory. VmHWM, not ru_maxrss: Linux carries a
+# forked child's ru_maxrss over from its parent (here pytest, 300 MB), VmHWM starts anew.
+PEAK_HOOK = """
+import atexit, os
+
+def _peak():
+    with open("/proc/self/status") as status:
+        kilobytes = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["BOUNDED_PEAK_FILE"], "w") as out:
+        out.write(kilobytes)
+
+if os.environ.get("BOUNDED_PEAK_FILE"):
+    atexit.register(_peak)
+"""
 
 
 def bounded(argv: list[str], memory: int = GIB, timeout: float = 10.0, **kwargs) -> Run:
-    """Run ``argv`` under ``ulimit -v memory``; its own peak RSS from ``wait4``.
+    """Run ``argv`` under ``ulimit -v memory``; its wall time and peak resident memory.
 
     The child is killed at three times ``timeout`` so that a hang fails the test
     instead of the suite; the caller asserts ``seconds < timeout``.
@@ -50,27 +66,37 @@ def bounded(argv: list[str], memory: int = GIB, timeout: float = 10.0, **kwargs)
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.monotonic()
-        process = subprocess.Popen(
-            argv, stdout=out, stderr=err, preexec_fn=limit, cwd=kwargs.pop("cwd", ROOT), **kwargs
-        )
-        timer = threading.Timer(3 * timeout, process.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            timer.cancel()
-        seconds = time.monotonic() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0), err.seek(0)
-        return Run(
-            process.returncode,
-            out.read().decode(errors="replace"),
-            err.read().decode(errors="replace"),
-            seconds,
-            usage.ru_maxrss / 1024,
-        )
+    with tempfile.TemporaryDirectory() as hook:
+        Path(hook, "sitecustomize.py").write_text(PEAK_HOOK)
+        peak = Path(hook, "peak")
+        env = dict(kwargs.pop("env", os.environ))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [hook, env.get("PYTHONPATH")]))
+        env["BOUNDED_PEAK_FILE"] = str(peak)
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            start = time.monotonic()
+            process = subprocess.Popen(
+                argv,
+                stdout=out,
+                stderr=err,
+                preexec_fn=limit,
+                cwd=kwargs.pop("cwd", ROOT),
+                env=env,
+                **kwargs,
+            )
+            try:
+                process.wait(timeout=3 * timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            seconds = time.monotonic() - start
+            out.seek(0), err.seek(0)
+            return Run(
+                process.returncode,
+                out.read().decode(errors="replace"),
+                err.read().decode(errors="replace"),
+                seconds,
+                int(peak.read_text()) / 1024 if peak.exists() else None,
+            )
 
 
 def python(code: str, **kwargs) -> Run:
