@@ -1,16 +1,21 @@
-"""Write the notebooks of this folder: one per built-in op, and one for a whole network.
+"""Write and run the notebooks of this folder: one per built-in op, one for a whole network.
 
-    python derivations/make_notebooks.py
+    pip install -e '.[notebooks]'
+    python derivations/make_notebooks.py            # write, execute, save with outputs
+    python derivations/make_notebooks.py --no-run   # write only (outputs empty)
 
 Each op's notebook shows the definition, the derivation (every step proven by SymPy
 before it is shown), the kernels lambdify generated from it, and a check of those
-kernels against central finite differences. Outputs are left empty: the test suite
-(tests/test_notebooks.py) executes every notebook top to bottom.
+kernels against central finite differences. The notebooks are committed with their
+outputs, so that GitHub shows the derivations; the test suite (tests/test_notebooks.py)
+executes every notebook again, and fails when a committed output is out of date.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -20,6 +25,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from symbolic.ops import OPS, Affine, Composed, Elementwise, Loss, Penalty, Rowwise  # noqa: E402
+
+TIMEOUT = 300  # seconds per cell
 
 try:
     from symbolic.ops import BUILT_IN
@@ -122,8 +129,13 @@ def op_notebook(name: str) -> nbformat.NotebookNode:
         ),
         new_markdown_cell("## Derivation, every step proven by SymPy"),
         new_code_cell("derivation"),
+        new_markdown_cell("The same as text, with how each step was proven:"),
         new_code_cell(
-            'for proof in derivation.verify():\n    print(f"{proof.reason:<55} {proof.method}")'
+            "print(derivation.text())\n"
+            "print()\n"
+            "for proof in derivation.verify()[1:]:\n"
+            '    if proof.method != "definition":\n'
+            '        print(f"{proof.reason[:60]:<60} {proof.scope}")'
         ),
         new_markdown_cell("## The kernels lambdify generated from it"),
         new_code_cell(
@@ -142,15 +154,24 @@ def op_notebook(name: str) -> nbformat.NotebookNode:
 
 NETWORK_FLOW = r"""# Backpropagation through a whole network
 
-dense → ReLU → dense → softmax + cross-entropy, the seed's "gradient flow" done for
-real: every local gradient below comes from a derivation proven by SymPy, every
-kernel from `lambdify`, and the chain rule only passes the gradients along.
+The seed's network, dense → ReLU → dense → ReLU → dense → softmax + cross-entropy, and
+its backward pass derived link by link: every local gradient below comes from a
+derivation proven by SymPy (`symbolic.derive`), and the chain rule only passes the
+gradients along. `symbolic.network(model)` reads the layers of a `numeric.Model` and
+writes the chain; `verify()` also checks the composed chain against SymPy's derivative
+of the whole network's loss. Last, the kernels lambdify generated run the same chain in
+NumPy, and every parameter's gradient is checked against finite differences."""
 
-```
-forward:   X ──dense(W1, b1)──▶ Z1 ──ReLU──▶ A1 ──dense(W2, b2)──▶ Z2 ──softmax + CE(T)──▶ L
-backward:  dX ◀── G1 W1ᵀ        G1 = dA1 ⊙ 1[Z1 > 0]   dA1 = G2 W2ᵀ     G2 = (S − T)/B
-           dW1 = Xᵀ G1, db1 = 1ᵀ G1                   dW2 = A1ᵀ G2, db2 = 1ᵀ G2
-```"""
+NETWORK_CHAIN = """\
+from numeric import CategoricalCrossEntropy, Dense, Model, ReLU, Softmax
+from symbolic import network
+
+model = Model(
+    [Dense(64, 32, rng=0), ReLU(), Dense(32, 16, rng=1), ReLU(), Dense(16, 10, rng=2), Softmax()],
+    loss=CategoricalCrossEntropy(),
+)
+chain = network(model)
+print(chain.text())"""
 
 NETWORK_FORWARD = """\
 dense, dense_back = kernels("dense")
@@ -197,6 +218,13 @@ def network_notebook() -> nbformat.NotebookNode:
     cells = [
         new_markdown_cell(NETWORK_FLOW),
         new_code_cell(SETUP),
+        new_markdown_cell(
+            "## The chain, from the model's layers\n\n"
+            "Forward, then backward by the chain rule (last link first), the gradient flow "
+            "picture, and how each part was verified:"
+        ),
+        new_code_cell(NETWORK_CHAIN),
+        new_code_cell("chain"),
         new_markdown_cell("## The three derivations the network needs, each verified"),
         new_code_cell(
             'for name in ("dense", "relu", "softmax_cross_entropy"):\n'
@@ -236,10 +264,36 @@ def _notebook(cells: list) -> nbformat.NotebookNode:
     return notebook
 
 
-def main() -> None:
+def execute(path: Path) -> None:
+    """Run the notebook at ``path`` top to bottom and save it with its outputs."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=TIMEOUT,
+        kernel_name="python3",
+        record_timing=False,  # no timestamps: a rerun changes only what the code prints
+        resources={"metadata": {"path": str(HERE)}},
+    )
+    client.execute()
+    notebook.metadata["language_info"] = {"name": "python"}  # not the machine's version
+    nbformat.write(notebook, path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-run", action="store_true", help="write the notebooks only")
+    args = parser.parse_args(argv)
+    paths = []
     for name in sorted(BUILT_IN):
-        nbformat.write(op_notebook(name), HERE / f"{name}.ipynb")
-    nbformat.write(network_notebook(), HERE / "network.ipynb")
+        paths.append(HERE / f"{name}.ipynb")
+        nbformat.write(op_notebook(name), paths[-1])
+    paths.append(HERE / "network.ipynb")
+    nbformat.write(network_notebook(), paths[-1])
+    if not args.no_run:
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            list(pool.map(execute, paths))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from symbolic.check import check_formula
 from symbolic.define import UnstableKernelWarning, define_activation, define_loss, undefine
 from symbolic.derivation import Derivation, derive
 from symbolic.forms import derived
+from symbolic.network import network
 from symbolic.ops import OPS, op
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "define_loss",
     "derive",
     "derived",
+    "network",
     "op",
     "undefine",
 ]

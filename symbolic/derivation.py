@@ -216,6 +216,11 @@ class Derivation:
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
 
+    def __repr__(self) -> str:  # short, and the same in every process (notebook outputs)
+        return (
+            f"<Derivation of {self.name}: {len(self.sections)} sections, {len(self.steps)} steps>"
+        )
+
     def __str__(self) -> str:
         return self.text()
 

@@ -127,26 +127,46 @@ def stable_form(expr: sp.Expr, what: str) -> tuple[sp.Expr, list[Obligation]]:
 
 
 def convention(expr: sp.Expr, h0: sp.Expr) -> str:
-    """The reason of the step that fixes ``Heaviside`` at the kink x = 0, in words.
+    """The reason of the step that fixes ``Heaviside`` at the kinks, in words.
 
     >>> leaky = sp.Heaviside(x) + sp.Heaviside(-x) / 100
     >>> print(convention(leaky, 0))  # doctest: +NORMALIZE_WHITESPACE
-    convention at the kink x = 0: H(x) = 0 and H(-x) = 1 there, so the derivative at 0 is 1/100,
-    the slope from the left
+    convention at the kink x = 0: H(x) = 0 and H(-x) = 1 there, so the derivative there is
+    1/100, the slope from the left
+    >>> clip = sp.Heaviside(1 - x) * sp.Heaviside(x + 1)
+    >>> print(convention(clip, 0))  # doctest: +NORMALIZE_WHITESPACE
+    convention at the kinks x = -1, 1: H(x + 1) = 0 at x = -1 and H(1 - x) = 1 at x = 1, so the
+    derivative there is 0 and 1, the slope from the left
     """
     fixed = fix_heaviside(expr, h0)
-    values = []
-    for node in sorted(
-        fixed.atoms(sp.Heaviside), key=lambda h: h.args[0].could_extract_minus_sign()
-    ):
+    steps = sorted(fixed.atoms(sp.Heaviside), key=lambda h: h.args[0].could_extract_minus_sign())
+    kinks, values = [], []
+    for node in steps:
         arg, at_zero = node.args
-        values.append(f"H({arg}) = {at_zero}")
+        where = sorted(sp.solveset(arg, x, sp.Reals)) if arg.has(x) else []
+        kinks += [a for a in where if a not in kinks]
+        values.append(f"H({arg}) = {at_zero}" + ("" if len(where) != 1 else f" at x = {where[0]}"))
+    kinks = sorted(kinks)
     side = {0: "the left", 1: "the right"}.get(h0, "neither side")
-    at = fixed.subs(x, 0).replace(sp.Heaviside, lambda arg, h: h)
+    if len(kinks) == 1:
+        values = [v.split(" at x = ")[0] for v in values]
+        return (
+            f"convention at the kink x = {kinks[0]}: {' and '.join(values)} there, so the "
+            f"derivative there is {_at(fixed, kinks[0])}, the slope from {side}"
+        )
+    at = " and ".join(_at(fixed, a) for a in kinks)
     return (
-        f"convention at the kink x = 0: {' and '.join(values)} there, so the derivative "
-        f"at 0 is {sp.sstr(at, full_prec=False)}, the slope from {side}"
+        f"convention at the kinks x = {', '.join(map(str, kinks))}: {' and '.join(values)}, "
+        f"so the derivative there is {at}, the slope from {side}"
     )
+
+
+def _at(expr: sp.Expr, kink: sp.Expr) -> str:
+    """``expr`` at ``x = kink``, with each ``Heaviside`` at its own value at 0."""
+    value = expr.subs(x, kink).replace(
+        sp.Heaviside, lambda arg, h: h if arg == 0 else sp.Heaviside(arg, h)
+    )
+    return sp.sstr(value, full_prec=False)
 
 
 def derive_elementwise(entry: Elementwise) -> Derived:

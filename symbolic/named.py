@@ -241,6 +241,18 @@ def _sech(node: sp.Basic) -> sp.Expr | None:
     return None
 
 
+def _tanh(node: sp.Basic) -> sp.Expr | None:
+    """``sinh(v)/cosh(v)`` as ``tanh(v)``."""
+    if isinstance(node, sp.Mul):
+        for factor in node.args:
+            if isinstance(factor, sp.sinh):
+                below = sp.cosh(factor.args[0]) ** -1
+                if below in node.args:
+                    rest = [a for a in node.args if a is not factor and a != below]
+                    return sp.Mul(*rest) * sp.tanh(factor.args[0])
+    return None
+
+
 def _sign(node: sp.Basic) -> sp.Expr | None:
     """``v sign(v)`` as ``|v|``."""
     if isinstance(node, sp.Mul):
@@ -273,6 +285,7 @@ SIGMA_COMPLEMENT = Math(
 )
 SECH = Math("1 - tanh(u)**2 = sech(u)**2", r"1 - \tanh^{2} u = \operatorname{sech}^{2} u")
 SIGN = Math("u*sign(u) = Abs(u)", r"u \operatorname{sign}(u) = \left|u\right|")
+TANH = Math("sinh(u)/cosh(u) = tanh(u)", r"\frac{\sinh u}{\cosh u} = \tanh u")
 
 
 def _naming(function: type[Named]) -> tuple:
@@ -293,6 +306,7 @@ RULES: tuple[tuple[Callable, Callable, bool], ...] = (
     (_sigma, _sigma_reason, False),
     (_Phi, lambda _: _naming(Phi), False),
     (_phi, lambda _: _naming(phi), True),
+    (_tanh, lambda _: ("identity: ", TANH), False),
     (_sech, lambda _: ("identity: ", SECH), False),
     (_sign, lambda _: ("identity: ", SIGN), False),
 )
