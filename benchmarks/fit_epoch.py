@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reference_numpy import SeedNetwork  # noqa: E402
-from train_step import SIZES, _model, machine  # noqa: E402
+from train_step import SIZES, _model, machine, pin_threads  # noqa: E402
 
 SAMPLES = 60_000
 LEARNING_RATE = 0.01
@@ -217,15 +217,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batches", default="32,128")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--threads", type=int, help="pin every library to this many threads")
     args = parser.parse_args(argv)
+    pin_threads(args.threads)
     batches = [int(b) for b in args.batches.split(",")]
     runs = [[run(batch, args.rounds) for batch in batches] for _ in range(args.runs)]
     print(table(runs))
     for name, why in runs[0][0]["skipped"].items():
         print(f"{name}: skipped, {why}")
-    print("machine:", json.dumps(machine()))
+    info = {**machine(), "threads": args.threads or "default (Model.fit: measured)"}
+    print("machine:", json.dumps(info))
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "runs": runs}, indent=2))
+        args.json.write_text(json.dumps({"machine": info, "runs": runs}, indent=2))
     return 0
 
 

@@ -272,19 +272,40 @@ def machine() -> dict:
 
     import sympy
 
+    load = os.getloadavg()
     info = {
+        "load_average": [round(value, 2) for value in load],
         "python": platform.python_version(),
         "numpy": np.__version__,
         "sympy": sympy.__version__,
         "cpus": os.cpu_count(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": _cpu_model() or platform.machine(),
     }
-    for module in ("torch", "jax"):
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        info["blas"] = [
+            f"{i['internal_api']} {i['version']}, {i['num_threads']} threads" for i in blas
+        ]
+    except ImportError:
+        pass
+    for module in ("numba", "torch", "jax"):
         try:
             info[module] = __import__(module).__version__
         except ImportError:
             pass
     return info
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 def table(runs: list[list[dict]]) -> str:
@@ -318,6 +339,33 @@ def table(runs: list[list[dict]]) -> str:
     return "\n".join(lines)
 
 
+def pin_threads(threads: int | None) -> None:
+    """Every library of this process on ``threads`` threads (None: each keeps its default).
+
+    With a busy neighbour on the 2-core machine, a second thread of any pool only waits
+    for a core, and the figures measure the neighbour: one thread each compares the
+    libraries' own work. XLA reads its flags when JAX is first imported: call this first.
+    """
+    if not threads:
+        return
+    import os
+
+    os.environ["XLA_FLAGS"] = (
+        f"--xla_cpu_multi_thread_eigen={'false' if threads == 1 else 'true'} "
+        f"intra_op_parallelism_threads={threads}"
+    )
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+        torch.set_num_interop_threads(threads)
+    except ImportError:
+        pass
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)  # BLAS and OpenMP, for the rest of the process
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="whole runs, each its own median")
@@ -326,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm", type=float, default=0.15, help="untimed, before each block")
     parser.add_argument("--only", help="comma-separated variants (substrings) besides the floor")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--threads", type=int, help="pin every library to this many threads")
     args = parser.parse_args(argv)
+    pin_threads(args.threads)
     if args.only:
         wanted = [w.strip() for w in args.only.split(",")]
         for name in list(VARIANTS):
@@ -345,9 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     skipped = {name: why for r in runs[0] for name, why in r["skipped"].items()}
     for name, why in skipped.items():
         print(f"{name}: skipped, {why}")
-    print("machine:", json.dumps(machine()))
+    info = {**machine(), "threads": args.threads or "default"}
+    print("machine:", json.dumps(info))
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "runs": runs}, indent=2))
+        args.json.write_text(json.dumps({"machine": info, "runs": runs}, indent=2))
     return 0
 
 
