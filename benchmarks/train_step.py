@@ -229,17 +229,18 @@ VARIANTS = {
 }
 
 
-def time_steps(step, seconds: float, warm: float) -> float:
-    """Seconds per step over ``seconds`` (at least 3 steps), after ``warm`` seconds untimed:
-    BLAS, OpenMP and XLA thread pools left idle by another variant spin down or wake up."""
+def time_steps(step, seconds: float, warm: float) -> tuple[float, float]:
+    """Seconds per step over ``seconds`` (at least 3 steps), after ``warm`` seconds untimed
+    (BLAS, OpenMP and XLA thread pools left idle by another variant spin down or wake
+    up): wall-clock, and the CPU time of the whole process (all its threads)."""
     start = time.perf_counter()
     while time.perf_counter() - start < warm:
         step()
-    count, start = 0, time.perf_counter()
+    count, start, cpu = 0, time.perf_counter(), time.process_time()
     while count < 3 or time.perf_counter() - start < seconds:
         step()
         count += 1
-    return (time.perf_counter() - start) / count
+    return (time.perf_counter() - start) / count, (time.process_time() - cpu) / count
 
 
 def run(batch: int, dtype: type, rounds: int, seconds: float, warm: float) -> dict:
@@ -253,16 +254,21 @@ def run(batch: int, dtype: type, rounds: int, seconds: float, warm: float) -> di
         except ImportError as error:
             skipped[name] = f"not installed ({error.name})"
     times = {name: [] for name in steps}
+    cpu = {name: [] for name in steps}
     for _ in range(rounds):
         for name, step in steps.items():
-            times[name].append(time_steps(step, seconds, warm))
-    floor_median = statistics.median(times[FLOOR])
+            wall, used = time_steps(step, seconds, warm)
+            times[name].append(wall)
+            cpu[name].append(used)
+    floor_median, floor_cpu = statistics.median(times[FLOOR]), statistics.median(cpu[FLOOR])
     rows = {}
     for name, values in times.items():
         rows[name] = {
             "ms_per_step": statistics.median(values) * 1e3,
             "to_floor": statistics.median(values) / floor_median,
             "rounds_to_floor": [value / floor_median for value in values],
+            "cpu_ms_per_step": statistics.median(cpu[name]) * 1e3,
+            "cpu_to_floor": statistics.median(cpu[name]) / floor_cpu,
         }
     return {"batch": batch, "dtype": np.dtype(dtype).name, "rows": rows, "skipped": skipped}
 
@@ -308,12 +314,13 @@ def _cpu_model() -> str | None:
     return None
 
 
-def table(runs: list[list[dict]]) -> str:
+def table(runs: list[list[dict]], key: str = "to_floor") -> str:
     """Median over runs of each run's median, and (min–max) of the run medians."""
     first = runs[0]
     columns = [f"{r['dtype']}, batch {r['batch']}" for r in first]
+    what = "wall-clock" if key == "to_floor" else "CPU time"
     lines = [
-        "| one training step, × floor | " + " | ".join(columns) + " |",
+        f"| one training step, × floor ({what}) | " + " | ".join(columns) + " |",
         "|---|" + "---|" * len(columns),
     ]
 
@@ -327,13 +334,16 @@ def table(runs: list[list[dict]]) -> str:
         return f"{middle:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
     for name in VARIANTS:
-        cells = [cell(name, c) for c in range(len(first))]
+        cells = [cell(name, c, key) for c in range(len(first))]
         bold = name == FUSED
         label = f"**{name}**" if bold else name
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append(
         "| floor, ms per step | "
-        + " | ".join(cell(FLOOR, c, "ms_per_step") for c in range(len(first)))
+        + " | ".join(
+            cell(FLOOR, c, "ms_per_step" if key == "to_floor" else "cpu_ms_per_step")
+            for c in range(len(first))
+        )
         + " |"
     )
     return "\n".join(lines)
@@ -375,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated variants (substrings) besides the floor")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--threads", type=int, help="pin every library to this many threads")
+    parser.add_argument("--cpu", action="store_true", help="also a table of CPU time")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     if args.only:
@@ -392,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
             ]
         )
     print(table(runs))
+    if args.cpu:
+        print()
+        print(table(runs, "cpu_to_floor"))
     skipped = {name: why for r in runs[0] for name, why in r["skipped"].items()}
     for name, why in skipped.items():
         print(f"{name}: skipped, {why}")
