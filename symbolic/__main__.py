@@ -119,33 +119,61 @@ def _define(expr: str, name: str) -> object:
 
 
 def _derive(args: argparse.Namespace) -> int:
+    from symbolic import limits
     from symbolic.derivation import DerivationError
-    from symbolic.latex import document
 
     if args.document and args.format != "latex":
         raise UsageError("--document writes LaTeX; drop --format or use --format latex")
+    if not args.expr:
+        return _render(args)
+    what = f"deriving {args.expr[:60]!r}"
+    try:  # a formula from the command line: bounded in time as a whole, one line if it fails
+        with limits.time_budget(limits.EXPR_SECONDS, what, "symbolic.limits.EXPR_SECONDS"):
+            return _render(args)
+    except (UsageError, DerivationError):
+        raise
+    except (ValueError, ArithmeticError, RecursionError, MemoryError) as error:
+        raise UsageError(_one_line(error)) from None
+
+
+def _render(args: argparse.Namespace) -> int:
+    from symbolic.derivation import DerivationError
+    from symbolic.latex import document
+
     derivations = _derivations(args)
     try:
         if args.document:
-            print(document(derivations), end="")
+            text = document(derivations)
         else:
             render = {"latex": "latex", "text": "text", "markdown": "markdown"}[args.format]
-            print("\n\n".join(getattr(d, render)() for d in derivations))
+            text = "\n\n".join(getattr(d, render)() for d in derivations) + "\n"
     except DerivationError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         return NOT_EQUAL
+    print(text, end="")
     return EQUAL
 
 
 def _check(args: argparse.Namespace) -> int:
-    from symbolic.check import FormulaError, check_formula
+    from symbolic.check import check_formula
 
     try:
         result = check_formula(args.name, args.formula)
-    except FormulaError as error:
-        raise UsageError(str(error)) from None
+    except (ValueError, ArithmeticError, RecursionError, MemoryError) as error:
+        raise UsageError(_one_line(error)) from None  # FormulaError is a ValueError
     print(result.message())
     return EQUAL if result.equal else NOT_EQUAL
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception as one line: its message's first line, its type when that says more."""
+    from symbolic.check import FormulaError
+    from symbolic.derivation import DerivationError
+
+    message = (str(error).strip().splitlines() or [""])[0]
+    if type(error) in (ValueError, FormulaError, DerivationError) and message:
+        return message
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 r"""Check a hand-derived gradient against the derived one: ``check_formula(name, formula)``.
 
-The formula is a string, parsed safely: ``symbolic.define.check_formula`` walks its
-``ast`` first (numbers, the names below, ``+ - * / **``, calls of ``exp``, ``log``,
-``tanh``, ``Abs``, ``Heaviside``... -- no attribute access, no dunder names, no
-``lambda``), then ``parse_expr`` evaluates it with only those names in scope.
+The formula is a string, parsed safely: ``symbolic.formula.parse`` walks its ``ast``
+(numbers, the names below, ``+ - * / **``, calls of ``exp``, ``log``, ``tanh``,
+``Abs``, ``Heaviside``... -- no attribute access, no dunder names, no ``lambda``) and
+builds the SymPy expression node by node, within the limits of ``symbolic.limits``.
+The whole check runs within ``symbolic.limits.CHECK_SECONDS`` and each proof within
+``PROOF_SECONDS``: an identity SymPy cannot simplify in time is reported equal on the
+numbers alone, "not proven symbolically within the budget".
 
 Names a formula may use:
 
@@ -49,7 +52,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symbolic import limits
 from symbolic.ops import B, Composed, Elementwise, Loss, N, Penalty, c, lam, op, p, s, t, w, x, y
+from symbolic.proof import NotProven
 
 TOLERANCE = 1e-12  # relative, at 30 significant digits
 
@@ -92,13 +97,23 @@ def check_formula(name: str, formula: str) -> CheckResult:
         entry = op(name)
     except KeyError as error:
         raise FormulaError(error.args[0]) from None
-    names, meaning, derived = _frame(entry, formula)
-    parsed = _parse(formula, names)
-    # Compared in the input alone: the output y and the parameters by their values.
-    claimed, truth = (
-        e.xreplace(meaning).xreplace({y: meaning.get(y, y)}) for e in (parsed, derived)
-    )
-    return _compare(entry.name, parsed, claimed, derived, truth)
+    what = f"checking {_short(formula)} against the gradient of {entry.name}"
+    try:
+        with limits.time_budget(limits.CHECK_SECONDS, what, "symbolic.limits.CHECK_SECONDS"):
+            names, meaning, derived = _frame(entry, formula)
+            parsed = _parse(formula, names)
+            # Compared in the input alone: the output y and the parameters by their values.
+            claimed, truth = (
+                e.xreplace(meaning).xreplace({y: meaning.get(y, y)}) for e in (parsed, derived)
+            )
+            return _compare(entry.name, parsed, claimed, derived, truth)
+    except (limits.OverBudget, NotProven) as error:
+        raise FormulaError(str(error)) from None
+
+
+def _short(formula: object, most: int = 60) -> str:
+    text = repr(formula)
+    return text if len(text) <= most else text[: most - 4] + "...'"
 
 
 def _frame(entry: object, formula: str) -> tuple[dict, dict, sp.Expr]:
@@ -144,29 +159,16 @@ def _identifiers(formula: str) -> set[str]:
 
 
 def _parse(formula: str, names: dict) -> sp.Expr:
-    """``formula`` parsed with only ``names`` and the formula functions in scope."""
-    from sympy.parsing.sympy_parser import auto_number, parse_expr
-
-    from symbolic.define import FUNCTIONS
-    from symbolic.define import check_formula as check_syntax
+    """``formula`` parsed with only ``names`` and the formula functions in scope, bounded
+    (``symbolic.formula.parse``)."""
+    from symbolic.formula import parse
 
     if not isinstance(formula, str):
         raise FormulaError(f"a formula is a string, got {type(formula).__name__}")
     try:
-        check_syntax(formula, names)
-        parsed = parse_expr(
-            formula.strip(),
-            local_dict={**FUNCTIONS, **names},
-            global_dict={"__builtins__": {}, "Integer": sp.Integer, "Float": sp.Float},
-            transformations=(auto_number,),
-        )
-    except FormulaError:
-        raise
-    except (ValueError, TypeError, SyntaxError, sp.SympifyError) as error:
-        raise FormulaError(str(error).splitlines()[0] if str(error) else repr(error)) from None
-    if not isinstance(parsed, sp.Expr):
-        raise FormulaError(f"{formula!r} is not a formula with a value")
-    return parsed
+        return parse(formula, names)
+    except ValueError as error:
+        raise FormulaError(str(error)) from None
 
 
 def _compare(
@@ -182,7 +184,8 @@ def _compare(
         try:
             method = prove_equal(claimed, truth).method
             if method.startswith("numeric"):  # redone strictly: every point must evaluate
-                method = spot_check(claimed, truth)
+                budget = method.partition(";")[2]  # "not proven symbolically within ..."
+                method = spot_check(claimed, truth) + (f";{budget}" if budget else "")
         except NotEqual as error:  # found by prove_equal's own search: report its sentence
             return CheckResult(name, parsed, shown, False, str(error))
         return CheckResult(name, parsed, shown, True, method)

@@ -118,6 +118,12 @@ def check(text: str, names: dict) -> ast.Expression:
     stack = [(tree, 0)]
     while stack:  # iterative: the depth is what is being bounded
         node, depth = stack.pop()
+        # a + b - c + ... is one level, as SymPy flattens it (and the builder folds it)
+        group = _group(node)
+        stack.extend(
+            (child, depth if group and _group(child) == group else depth + 1)
+            for child in ast.iter_child_nodes(node)
+        )
         count += 1
         if count > limits.MAX_NODES:
             raise ValueError(
@@ -128,8 +134,17 @@ def check(text: str, names: dict) -> ast.Expression:
                 f"a formula is nested at most {limits.MAX_DEPTH} deep ({_limit('MAX_DEPTH')})"
             )
         _check_node(node, names)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     return tree
+
+
+def _group(node: ast.AST) -> str:
+    """``"+"`` for a sum or difference, ``"*"`` for a product or quotient, else ``""``."""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add | ast.Sub):
+            return "+"
+        if isinstance(node.op, ast.Mult | ast.Div):
+            return "*"
+    return ""
 
 
 def _check_node(node: ast.AST, names: dict) -> None:
@@ -281,18 +296,28 @@ class _Builder:
         )
 
     def binary(self, node: ast.BinOp) -> _Built:
-        left, right = self.build(node.left), self.build(node.right)
+        if isinstance(node.op, ast.Pow):
+            left, right = self.build(node.left), self.build(node.right)
+            a, b = self.expression(left, node.left), self.expression(right, node.right)
+            return self.power(node, left, a, b)
+        chain = [node]  # a + b + c + ... folded from the left, without recursing down it
+        while _group(chain[-1].left) == _group(node):
+            chain.append(chain[-1].left)
+        built = self.build(chain[-1].left)
+        for step in reversed(chain):
+            built = self.operation(step, built, self.build(step.right))
+        return built
+
+    def operation(self, node: ast.BinOp, left: _Built, right: _Built) -> _Built:
         a, b = self.expression(left, node.left), self.expression(right, node.right)
         if isinstance(node.op, ast.Add | ast.Sub):
             degree = max(left.degree, right.degree)
             return self.number(_Built(a + b if isinstance(node.op, ast.Add) else a - b, degree))
         if isinstance(node.op, ast.Mult):
             return self.number(_Built(a * b, self.degree(left.degree + right.degree, node)))
-        if isinstance(node.op, ast.Div):
-            if b.is_zero:
-                raise ValueError(f"{self.source(node)!r} divides by zero")
-            return self.number(_Built(a / b, self.degree(left.degree + right.degree, node)))
-        return self.power(node, left, a, b)
+        if b.is_zero:
+            raise ValueError(f"{self.source(node)!r} divides by zero")
+        return self.number(_Built(a / b, self.degree(left.degree + right.degree, node)))
 
     def degree(self, degree: int, node: ast.AST) -> int:
         if degree > limits.MAX_DEGREE:
@@ -330,8 +355,8 @@ class _Builder:
         estimate = float(abs(exponent)) * size
         shown = f"{sp.sstr(base, full_prec=False)}**{sp.sstr(exponent, full_prec=False)}"
         if isinstance(base, sp.Rational) and isinstance(exponent, sp.Rational):
-            if estimate > limits.MAX_DIGITS:
-                raise ValueError(self.too_many_digits(shown, estimate))
+            if estimate >= limits.MAX_DIGITS:
+                raise ValueError(self.too_many_digits(shown, math.floor(estimate) + 1))
         elif estimate > 1e6:
             raise ValueError(
                 f"{shown} would be about 10**({estimate:.3g}), beyond a float's range: a "

@@ -42,12 +42,14 @@ MAX_DEGREE = 64  # polynomial degree, counting each function call as one variabl
 # An activation whose derivative is written through its output (y = f(x) solved for
 # x) asks solve() for up to this many roots; x**32 takes 4 s, x**(--9999999999) 6 GB.
 MAX_SOLVE_DEGREE = 16
+MAX_EXPANDED_TERMS = 20_000  # a proof skips expand() when it would write more terms
 
 # ----- time, for what sizes cannot predict -----
 
 PROOF_SECONDS = 3.0  # one proof of equality (the slowest built-in proof takes 0.2 s)
 DERIVE_SECONDS = 5.0  # deriving, printing and probing a user-defined op
 CHECK_SECONDS = 8.0  # checking a hand-derived gradient (python -m symbolic check)
+EXPR_SECONDS = 8.0  # python -m symbolic derive --expr, defining and proving every step
 _REPEAT = 0.1  # an interruption swallowed by the code it interrupted is raised again
 
 
@@ -79,6 +81,7 @@ class time_budget:  # noqa: N801 - used as a function: ``with time_budget(3, "a 
         self.seconds, self.what, self.limit = float(seconds), what, limit
         self.deadline = math.inf
         self.expired = False
+        self.fired = False  # interrupted at least once (perhaps swallowed by the work)
 
     def __enter__(self) -> time_budget:
         if not _can_interrupt():
@@ -99,7 +102,9 @@ class time_budget:  # noqa: N801 - used as a function: ``with time_budget(3, "a 
             return False
         signal.setitimer(signal.ITIMER_REAL, 0)
         _active.remove(self)
-        mine = isinstance(error, _Alarm) and error.scope is self
+        # The work may have swallowed every interruption and ended: its result is not
+        # to be trusted either.
+        mine = (isinstance(error, _Alarm) and error.scope is self) or (error is None and self.fired)
         if not _active:
             _restore()
         elif isinstance(error, _Alarm):  # an outer budget's: raise it again if swallowed
@@ -130,6 +135,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
         _arm()
         return
     signal.setitimer(signal.ITIMER_REAL, _REPEAT)
+    expired[0].fired = True
     raise _Alarm(expired[0])
 
 

@@ -5,6 +5,11 @@ with ``exp`` against one written with ``cosh`` leaves a residue), so the prover
 tries rewrites before it gives up, and says honestly when an equality rests only
 on a high-precision numeric spot check.
 
+The symbolic attempts have a budget (``symbolic.limits.PROOF_SECONDS``; ``expand`` is
+skipped when it would write more than ``MAX_EXPANDED_TERMS`` terms): past it the method
+says "not proven symbolically within the budget" and the numbers decide. The numbers
+have the same budget; past it ``NotProven`` says so -- never a hang.
+
 >>> from sympy import exp, cosh, symbols
 >>> x = symbols("x", real=True)
 >>> prove_equal(exp(-x) / (1 + exp(-x)) ** 2, 1 / (4 * cosh(x / 2) ** 2)).method
@@ -23,9 +28,15 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from symbolic import limits
+
 
 class NotEqual(AssertionError):
     """Two expressions claimed equal are not."""
+
+
+class NotProven(Exception):
+    """Neither proven nor refuted within the budget: no verdict."""
 
 
 @dataclass(frozen=True)
@@ -48,20 +59,56 @@ def _is_zero(expr: sp.Basic) -> bool:
 def prove_equal(left: sp.Basic, right: sp.Basic, points: int = 12) -> Proof:
     """Prove ``left == right`` symbolically, else by numbers at random points.
 
-    Raises ``NotEqual`` with a point where they differ when they are not equal.
+    Raises ``NotEqual`` with a point where they differ when they are not equal, and
+    ``NotProven`` when the numbers too ran out of budget.
     """
     difference = left - right
-    if difference == 0 or sp.expand(difference) == 0:
-        return Proof(left, right, "expand")
-    if _is_zero(difference):
-        return Proof(left, right, "simplify")
-    for target in (sp.exp, sp.log):
-        if _is_zero(difference.rewrite(target)):
-            return Proof(left, right, f"simplify after rewrite({target.__name__})")
-    counterexample = find_difference(left, right, points)
+    note = ""
+    try:
+        with limits.time_budget(limits.PROOF_SECONDS, "a proof", "symbolic.limits.PROOF_SECONDS"):
+            method = _symbolic_method(difference)
+        if method:
+            return Proof(left, right, method)
+    except limits.OverBudget:
+        note = f"; not proven symbolically within the budget of {limits.PROOF_SECONDS:g} s"
+    counterexample = within_budget(find_difference, left, right, points)
     if counterexample:
         raise NotEqual(counterexample)
-    return Proof(left, right, f"numeric: equal to 30 digits at {points} random points")
+    return Proof(left, right, f"numeric: equal to 30 digits at {points} random points{note}")
+
+
+def _symbolic_method(difference: sp.Basic) -> str | None:
+    """How ``difference`` was shown to be 0, or None."""
+    if difference == 0:
+        return "expand"
+    if limits.expanded_terms(difference) <= limits.MAX_EXPANDED_TERMS:
+        if sp.expand(difference) == 0:
+            return "expand"
+    if _is_zero(difference):
+        return "simplify"
+    for target in (sp.exp, sp.log):
+        if _is_zero(difference.rewrite(target)):
+            return f"simplify after rewrite({target.__name__})"
+    return None
+
+
+def within_budget(compare: object, left: sp.Basic, right: sp.Basic, points: int) -> object:
+    """``compare(left, right, points)`` (a numeric check) within the proof budget, or
+    ``NotProven``."""
+    try:
+        with limits.time_budget(limits.PROOF_SECONDS, "a check by numbers"):
+            return compare(left, right, points)
+    except limits.OverBudget:
+        raise NotProven(
+            f"{_short(left)} = {_short(right)}: not proven within the budget of "
+            f"{limits.PROOF_SECONDS:g} s (symbolic.limits.PROOF_SECONDS), symbolically or "
+            f"at {points} points"
+        ) from None
+
+
+def _short(expr: sp.Basic, most: int = 60) -> str:
+    text = str(expr)
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
 def find_difference(left: sp.Basic, right: sp.Basic, points: int = 12) -> str | None:
