@@ -169,9 +169,10 @@ def _one_line(error: BaseException) -> str:
     """An exception as one line: its message's first line, its type when that says more."""
     from symbolic.check import FormulaError
     from symbolic.derivation import DerivationError
+    from symbolic.limits import OverBudget
 
     message = (str(error).strip().splitlines() or [""])[0]
-    if type(error) in (ValueError, FormulaError, DerivationError) and message:
+    if type(error) in (ValueError, FormulaError, DerivationError, OverBudget) and message:
         return message
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 

@@ -124,7 +124,7 @@ def check(text: str, names: dict) -> ast.Expression:
             (child, depth if group and _group(child) == group else depth + 1)
             for child in ast.iter_child_nodes(node)
         )
-        count += 1
+        count += isinstance(node, ast.expr)  # operands, operations, calls; not Load, Add
         if count > limits.MAX_NODES:
             raise ValueError(
                 f"a formula has at most {limits.MAX_NODES} nodes ({_limit('MAX_NODES')})"

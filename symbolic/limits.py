@@ -33,7 +33,7 @@ from typing import Any
 # ----- sizes, checked before SymPy sees a formula -----
 
 MAX_LENGTH = 2000  # characters of a formula
-MAX_NODES = 400  # nodes of its syntax tree
+MAX_NODES = 400  # operands, operations and calls in its syntax tree
 MAX_DEPTH = 32  # levels of its syntax tree (150 nested exp( is a RecursionError in SymPy)
 MAX_DIGITS = 100  # decimal digits of an integer, or of a fraction's numerator or denominator
 MAX_FLOAT_EXPONENT = 300  # a float is at most 1e300 in magnitude
@@ -48,8 +48,8 @@ MAX_EXPANDED_TERMS = 20_000  # a proof skips expand() when it would write more t
 
 PROOF_SECONDS = 3.0  # one proof of equality (the slowest built-in proof takes 0.2 s)
 DERIVE_SECONDS = 5.0  # deriving, printing and probing a user-defined op
-CHECK_SECONDS = 8.0  # checking a hand-derived gradient (python -m symbolic check)
-EXPR_SECONDS = 8.0  # python -m symbolic derive --expr, defining and proving every step
+CHECK_SECONDS = 7.0  # checking a hand-derived gradient (python -m symbolic check)
+EXPR_SECONDS = 7.0  # python -m symbolic derive --expr, defining and proving every step
 _REPEAT = 0.1  # an interruption swallowed by the code it interrupted is raised again
 
 
