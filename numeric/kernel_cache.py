@@ -125,10 +125,6 @@ def key(entry: Any) -> str:
     return digest.hexdigest()[:24]
 
 
-def _path(entry: Any) -> Path:
-    return directory() / f"{entry.name}-{key(entry)}.json"
-
-
 # ----- trust: the directory, the file, the source -----
 
 _warned: set[str] = set()
@@ -316,7 +312,7 @@ def _digest(entry_key: str, kernels: list) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _checked(entry: Any, text: str) -> list[dict]:
+def _checked(entry: Any, text: str, entry_key: str) -> list[dict]:
     """The kernel records of an entry's text, once everything in it is checked."""
     try:
         stored = json.loads(text)
@@ -324,7 +320,7 @@ def _checked(entry: Any, text: str) -> list[dict]:
         raise UntrustedEntry("it is not JSON") from None
     if not isinstance(stored, dict) or stored.get("format") != FORMAT:
         raise UntrustedEntry(f"it is not an entry of format {FORMAT}")
-    entry_key, kernels = key(entry), stored.get("kernels")
+    kernels = stored.get("kernels")
     if stored.get("name") != entry.name or stored.get("key") != entry_key:
         raise UntrustedEntry("it holds another op's key")
     if not isinstance(kernels, list) or len(kernels) != 2:
@@ -366,9 +362,10 @@ def load(entry: Any) -> tuple | None:
     directory that is not trusted (with a ``KernelCacheWarning``)."""
     if not _usable(directory()):
         return None
-    path = _path(entry)
+    entry_key = key(entry)
+    path = directory() / f"{entry.name}-{entry_key}.json"
     try:
-        kernels = _checked(entry, _read_own(path))
+        kernels = _checked(entry, _read_own(path), entry_key)
         return tuple(_compile(entry.name, record) for record in kernels)
     except FileNotFoundError:
         return None
@@ -387,9 +384,9 @@ def store(entry: Any, built: tuple) -> None:
     folder = directory()
     if not _usable(folder):
         return
-    path = _path(entry)
-    kernels = [_record(k) for k in built]
     entry_key = key(entry)
+    path = folder / f"{entry.name}-{entry_key}.json"
+    kernels = [_record(k) for k in built]
     document = {
         "format": FORMAT,
         "name": entry.name,
