@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import fcntl
 import importlib.util
 import json
 import os
@@ -202,36 +203,54 @@ def _stage(out: Path) -> Path:
 
 
 def _hidden_directory(out: Path, kind: str) -> Path:
-    """A new ``.NAME.KIND-PID-XXXXXXXX`` beside ``out``, with the umask's permissions."""
+    """A new ``.NAME.KIND-PID-XXXXXXXX`` beside ``out``, with the umask's permissions,
+    locked (``flock``) for as long as this process lives or until ``_release``."""
     while True:
         path = out.parent / f".{out.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             path.mkdir()
-            return path
         except FileExistsError:
             continue
+        _LOCKS[path] = descriptor = os.open(path, os.O_RDONLY)
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return path
+
+
+_LOCKS: dict[Path, int] = {}
+
+
+def _release(path: Path) -> None:
+    descriptor = _LOCKS.pop(path, None)
+    if descriptor is not None:
+        os.close(descriptor)
+
+
+def _abandoned(path: Path) -> bool:
+    """Whether no live process holds ``path``'s lock (its writer was killed)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
 
 
 def _remove_stale(out: Path) -> None:
-    """Hidden directories of runs whose process is gone (killed while writing)."""
-    for path in out.parent.iterdir():
-        for kind in (".tmp-", ".old-"):
-            prefix = f".{out.name}{kind}"
-            if not path.name.startswith(prefix) or not path.is_dir():
-                continue
-            pid = path.name[len(prefix) :].partition("-")[0]
-            if pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """The hidden directories of runs killed while writing: a previous run set aside
+    (``.old``) goes back to ``out`` if ``out`` is missing; the rest is removed."""
+    for path in sorted(out.parent.iterdir()):
+        kinds = [kind for kind in ("tmp", "old") if path.name.startswith(f".{out.name}.{kind}-")]
+        if not kinds or not path.is_dir() or not _abandoned(path):
+            continue
+        if kinds == ["old"] and not out.exists():
+            os.rename(path, out)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -260,12 +279,17 @@ def _commit(staging: Path, out: Path) -> None:
     if _exchange(staging, out):
         shutil.rmtree(staging)  # now the previous run
         return
-    # Elsewhere: two renames; a kill between them leaves the old run in .NAME.old-PID-*.
+    # Elsewhere: two renames; a kill between them leaves the old run in .NAME.old-*, locked
+    # while this process lives, and put back by the next run.
     old = _hidden_directory(out, "old")
+    _release(old)
     os.rmdir(old)
+    _LOCKS[old] = descriptor = os.open(out, os.O_RDONLY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.rename(out, old)
     os.rename(staging, out)
     shutil.rmtree(old)
+    _release(old)
 
 
 def _save_run(out: Path, staging: Path, model: object, history: dict) -> None:
@@ -432,8 +456,10 @@ def _train(args: argparse.Namespace, interrupts: Interrupts) -> int:
         print(f"test accuracy: {accuracy:.4f}")
         return EXIT_STALLED if stalled else 0
     finally:
-        if staging is not None and staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+            _release(staging)
 
 
 def _interrupted(

@@ -200,6 +200,42 @@ def test_a_kill_while_writing_never_mixes_two_runs(tmp_path):
     assert hidden(tmp_path) == []  # the dead run's directory is removed
 
 
+KILLED_BETWEEN_RENAMES = """
+import os, sys
+import numeric.cli_train as cli
+rename = os.rename
+renames = []
+
+def killed(source, target):
+    renames.append(target)
+    if len(renames) == 2:  # out is set aside; the new run is not in place yet
+        os._exit(9)
+    rename(source, target)
+
+cli._exchange = lambda a, b: False  # as where renameat2 is missing
+cli.os.rename = killed
+cli.main(sys.argv[1:])
+"""
+
+
+def test_where_two_renames_are_needed_a_kill_between_them_loses_nothing(tmp_path):
+    from numeric.cli_train import _remove_stale
+
+    first = numeric("train", *FAST, "--epochs", "3", "--out", "run", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()}
+    argv = [*FAST, "--epochs", "2", "--seed", "1", "--out", "run"]
+    killed = bounded(
+        [sys.executable, "-c", KILLED_BETWEEN_RENAMES, *argv], timeout=60, cwd=tmp_path
+    )
+    assert killed.returncode == 9
+    assert not (tmp_path / "run").exists()
+    assert sorted(name.split("-")[0] for name in hidden(tmp_path)) == [".run.old", ".run.tmp"]
+    _remove_stale(tmp_path / "run")  # what the next run does first
+    assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()} == before
+    assert hidden(tmp_path) == []
+
+
 # ----- Ctrl-C at any moment: exit 130, one line, the completed work saved -----
 
 
