@@ -98,7 +98,7 @@ def _define(definitions: list[str]) -> None:
             ) from None
         try:
             define_activation(name.strip(), expr.strip())
-        except (ValueError, TypeError, KeyError, SyntaxError) as error:
+        except (ValueError, TypeError, KeyError, SyntaxError, RecursionError) as error:
             raise UsageError(f"--define {definition}: {error}") from None
 
 
@@ -347,6 +347,9 @@ def main(argv: list[str]) -> int:
                 return _train(args, interrupts)
         except (UsageError, ValueError, TypeError, ImportError, OSError) as error:
             print(f"python -m numeric train: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except MemoryError:
+            print("python -m numeric train: out of memory", file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:
             print("python -m numeric train: interrupted before training", file=sys.stderr)
