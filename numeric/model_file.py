@@ -35,6 +35,7 @@ VERSION = 2  # 2: activation parameters and user-defined formulas; 1 is still re
 MAX_LAYERS = 10_000
 MAX_WIDTH = 1_000_000  # inputs or outputs of one Dense layer
 MAX_PARAMETERS = 50_000_000  # 400 MB of float64 weights; the seed's MNIST net has 109,386
+MAX_DISTINCT_OPS = 64  # activations of distinct op or parameters: each is compiled on load
 MAX_ARCHITECTURE_BYTES = 8 << 20  # the JSON member (4 bytes a character in .npy)
 MAX_MEMBERS = 2 * MAX_LAYERS + 1
 MAX_DIRECTORY_BYTES = MAX_MEMBERS * 256  # the zip's central directory
@@ -310,6 +311,16 @@ def check_architecture(architecture: object) -> dict:
     if len(layers) > MAX_LAYERS:
         raise _Bad(f"{len(layers):,} layers; a model file holds at most {MAX_LAYERS:,}")
     checked = [_layer(spec, k, version) for k, spec in enumerate(layers)]
+    distinct = {
+        (spec["name"], tuple(sorted(spec["params"].items())))
+        for spec in checked
+        if spec["kind"] == "activation"
+    }
+    if len(distinct) > MAX_DISTINCT_OPS:  # each one is derived and compiled on loading
+        raise _Bad(
+            f"the layers use {len(distinct):,} distinct activations (op and parameters); a "
+            f"model file holds at most {MAX_DISTINCT_OPS}"
+        )
     parameters, width = 0, None
     for k, spec in enumerate(checked):
         if spec["kind"] != "dense":

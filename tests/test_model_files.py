@@ -288,6 +288,15 @@ def test_100000_declared_layers_are_refused_at_once(tmp_path):
     refused(write(tmp_path / "d.npz", compact, {}), "12,000 layers; a model file holds at most")
 
 
+def test_thousands_of_distinct_activation_parameters_are_refused_before_compiling_any(tmp_path):
+    # Each distinct value is an op derived and compiled anew (25 ms): 5,000 would take 2 min.
+    layers = [dense(2, 2)]
+    for k in range(5000):
+        layers.append(act("leaky_relu", alpha=0.01 + k * 1e-6))
+    path = write(tmp_path / "alphas.npz", arch(layers), {})
+    refused(path, "the layers use 5,000 distinct activations (op and parameters); a model")
+
+
 def test_loading_is_linear_in_the_layer_count(tmp_path):
     def seconds(n: int) -> float:
         path = tmp_path / f"deep{n}.npz"
