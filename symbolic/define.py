@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import sympy as sp
@@ -119,10 +121,12 @@ def define_activation(name: str, expr: str | sp.Expr, h0: int = 0, doc: str = ""
     """
     _check_name(name)
     parsed = parse_formula(expr, {"x": x})
-    _check_derivative(name, parsed, x)
-    _check_solve_degree(name, parsed)
     entry = Elementwise(name, parsed, doc or f"user-defined: {parsed}", h0=sp.Integer(h0))
-    _probe(entry)
+    _probe(
+        entry,
+        partial(_check_derivative, name, parsed, x),
+        partial(_check_solve_degree, name, parsed),
+    )
     OPS[name] = entry
     return entry
 
@@ -142,7 +146,6 @@ def define_loss(
     _check_name(name)
     p_, t_ = sp.Symbol("p", real=True), sp.Symbol("t", real=True)
     parsed = parse_formula(expr, {"p": p_, "t": t_})
-    _check_derivative(name, parsed, p_)
     per_output = parsed.xreplace({p_: p[j], t_: t[j]})
     entry = Loss(
         name,
@@ -152,7 +155,7 @@ def define_loss(
         clip=clip,
         targets=targets,
     )
-    _probe(entry)
+    _probe(entry, partial(_check_derivative, name, parsed, p_))
     OPS[name] = entry
     return entry
 
@@ -179,11 +182,12 @@ def _check_derivative(name: str, parsed: sp.Expr, variable: sp.Symbol) -> None:
 def _check_solve_degree(name: str, parsed: sp.Expr) -> None:
     """Refuse an activation whose derivative, written through its output, asks ``solve``
     to invert a power of too high a degree (``symbolic.elementwise.through_output``)."""
-    from symbolic.elementwise import _INVERTIBLE
+    from symbolic import elementwise
 
     if parsed.count(x) != 1:
         return
-    if not all(isinstance(node, _INVERTIBLE) for node in sp.preorder_traversal(parsed)):
+    invertible = getattr(elementwise, "_INVERTIBLE", sp.Basic)  # all nodes, if it moved
+    if not all(isinstance(node, invertible) for node in sp.preorder_traversal(parsed)):
         return
     if x not in sp.diff(parsed, x).xreplace({parsed: y}).free_symbols:
         return
@@ -196,8 +200,9 @@ def _check_solve_degree(name: str, parsed: sp.Expr) -> None:
         )
 
 
-def _probe(entry: Elementwise | Loss) -> None:
-    """Derive ``entry`` and warn where its kernels are not finite (``UnstableKernelWarning``).
+def _probe(entry: Elementwise | Loss, *checks: Callable[[], None]) -> None:
+    """Run ``checks``, derive ``entry`` and warn where its kernels are not finite
+    (``UnstableKernelWarning``).
 
     Within ``symbolic.limits.DERIVE_SECONDS``; whatever goes wrong is a ``ValueError``
     of one line (a formula SymPy cannot derive, a function NumPy cannot print).
@@ -206,6 +211,8 @@ def _probe(entry: Elementwise | Loss) -> None:
     what = f"deriving {entry.name} ({shown})"
     try:
         with limits.time_budget(limits.DERIVE_SECONDS, what, "symbolic.limits.DERIVE_SECONDS"):
+            for check in checks:
+                check()
             _derive_and_probe(entry)
     except ValueError:
         raise
