@@ -236,6 +236,24 @@ def test_a_timer_set_before_a_budget_still_fires():
         signal.signal(signal.SIGALRM, previous)
 
 
+def test_off_the_main_thread_a_budget_holds_nothing_back():
+    # SIGALRM reaches the main thread only: elsewhere the size limits alone hold.
+    import threading
+
+    done = []
+
+    def work():
+        with limits.time_budget(0.01, "in a thread"):
+            time.sleep(0.1)
+        define_activation("hostile", "x*tanh(x)")
+        done.append(True)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert done == [True]
+
+
 # ----- every entry point: one line, no traceback, bounded time and memory -----
 
 
