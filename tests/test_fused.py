@@ -382,3 +382,38 @@ def test_fit_takes_the_fused_step_when_it_pays_for_numba(monkeypatch):
     assert _planned(model, optimizer, None, FUSED_FROM / 2) is None
     assert _planned(model, optimizer, False, FUSED_FROM) is None
     assert _planned(model, optimizer, True, 1.0) is not None
+
+
+# ----- the modules on disk are never trusted, only recognised -----
+
+
+def fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKPROP_DERIVED_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "fused"
+
+
+def test_a_module_on_disk_that_is_not_what_we_print_is_written_anew(tmp_path, monkeypatch):
+    import hashlib
+
+    folder = fresh_cache(tmp_path, monkeypatch)
+    text = "VALUE = 1\n"
+    name = f"fused_probe_float64_{hashlib.sha256(text.encode()).hexdigest()[:20]}"
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / f"{name}.py").write_text("VALUE = 2  # planted\n")
+    (folder / f"{name}.py").chmod(0o600)
+    loaded = compiled.module("probe", tmp_path, lambda dtype: text, np.float64)
+    assert loaded.VALUE == 1
+    assert (folder / f"{name}.py").read_text() == text
+    assert (folder / f"{name}.py").stat().st_mode & 0o077 == 0
+
+
+def test_a_cache_others_may_write_is_not_used(tmp_path, monkeypatch):
+    from numeric.kernel_cache import KernelCacheWarning
+
+    folder = fresh_cache(tmp_path, monkeypatch)
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    with pytest.warns(KernelCacheWarning, match="others may write"):
+        loaded = compiled.module("probe2", tmp_path, lambda dtype: "VALUE = 3\n", np.float32)
+    assert loaded.VALUE == 3 and not str(loaded.__file__).startswith(str(folder))
+    assert list(folder.iterdir()) == []

@@ -1,11 +1,16 @@
-"""Fused loops as importable modules: printed once, kept on disk, compiled by numba.
+"""Fused loops as importable modules: printed, written to disk, compiled by numba.
 
-A loop's module is written to ``<kernel cache>/fused/`` (the directory of
-``numeric/kernel_cache.py``: ``$BACKPROP_DERIVED_CACHE``, else the user's cache),
-named by a hash of what it is printed from: the op's table entry, the dtype and
-the source of this package. A second process imports it without deriving
-anything, and numba's own cache (``cache=True``: ``__pycache__`` beside the
-module, or ``$NUMBA_CACHE_DIR``) skips the compilation too.
+A loop's module is printed from the derivation in every process that needs it
+(SymPy's work: 0.1-0.4 s) and written to ``<kernel cache>/fused/`` (the directory
+of ``numeric/kernel_cache.py``: ``$BACKPROP_DERIVED_CACHE``, else the user's
+cache), named by a hash of its own text. A file already there is imported only
+when it is a regular file of ours, no one else may write, holding exactly that
+text: source on disk is never trusted, only recognised. numba's cache of the
+compiled code (``cache=True``: pickles in ``__pycache__`` beside the module, or
+``$NUMBA_CACHE_DIR``) is what a second process saves (the compilation, 1-2 s);
+it is used only in a directory that is ours and private, as the kernel cache's
+own rule says (``kernel_cache.untrusted``); otherwise a private temporary
+directory serves this process, with a ``KernelCacheWarning``.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import importlib.util
 import os
 import sys
 import tempfile
+import warnings
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
-FORMAT = 1  # bump when the layout of a module changes
+_loaded: dict[tuple, ModuleType] = {}  # (kind, what it is printed from, dtype) -> module
 
 
 @cache
@@ -32,14 +38,6 @@ def available() -> bool:
     except ImportError:
         return False
     return True
-
-
-@cache
-def _fingerprint() -> str:
-    digest = hashlib.sha256(f"fused {FORMAT}".encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def directory() -> Path:
@@ -58,38 +56,78 @@ def clear() -> int:
     return len(modules)
 
 
-def _entry_key(entry: object) -> str:
-    from numeric import kernel_cache
-
-    return kernel_cache.key(entry)
-
-
-def module(kind: str, key: str, source: callable, dtype: np.dtype) -> ModuleType:
-    """The module ``kind`` for ``key`` and ``dtype``: imported from disk, else printed by
-    ``source(dtype_name)`` and written there first."""
+def module(kind: str, key: object, source: callable, dtype: np.dtype) -> ModuleType:
+    """The module ``kind`` printed from ``key`` (a table entry, a rule) for ``dtype``:
+    ``source(dtype_name)`` printed, checked against the file of that name, imported."""
     dtype = np.dtype(dtype).name
-    digest = hashlib.sha256(f"{_fingerprint()} {kind} {key} {dtype}".encode()).hexdigest()[:20]
+    memo = (kind, key, dtype)
+    if memo in _loaded:
+        return _loaded[memo]
+    text = source(dtype)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
     name = f"fused_{_identifier(kind)}_{dtype}_{digest}"
     loaded = sys.modules.get(name)  # numba's cache finds the module again by this name
-    if loaded is not None:
-        return loaded
-    path = directory() / f"{name}.py"
-    if not path.exists():
-        text = source(dtype)
+    if loaded is None:
+        path = _place(name, text)
+        spec = importlib.util.spec_from_file_location(name, path)
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
         try:
-            _write(path, text)
-        except OSError:  # a read-only cache: a private directory for this process
-            path = Path(tempfile.mkdtemp(prefix="backprop-fused-")) / f"{name}.py"
-            _write(path, text)
-    spec = importlib.util.spec_from_file_location(name, path)
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[name] = loaded
-    try:
-        spec.loader.exec_module(loaded)
-    except BaseException:
-        del sys.modules[name]
-        raise
+            spec.loader.exec_module(loaded)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    _loaded[memo] = loaded
     return loaded
+
+
+def _place(name: str, text: str) -> Path:
+    """The path of a file of ours holding exactly ``text``: found, or written."""
+    from numeric.kernel_cache import UntrustedEntry, _read_own
+
+    folder = _folder()
+    path = folder / f"{name}.py"
+    try:
+        if _read_own(path) == text:
+            return path
+    except FileNotFoundError:
+        pass
+    except (OSError, UntrustedEntry, UnicodeDecodeError):
+        path.unlink(missing_ok=True)  # not ours, or not what we print: written anew
+    try:
+        _write(path, text)
+    except OSError:  # a read-only cache: a private directory for this process
+        path = _temporary() / f"{name}.py"
+        _write(path, text)
+    return path
+
+
+def _folder() -> Path:
+    """The fused modules' directory, when it (and the cache, and numba's cache in it) is
+    ours and private; else a private temporary directory, with a warning."""
+    from numeric.kernel_cache import KernelCacheWarning, untrusted
+
+    folder = directory()
+    for place in (folder.parent, folder, folder / "__pycache__"):
+        reason = untrusted(place)
+        if reason is not None:
+            warnings.warn(
+                f"{place} is not used for the fused loops: {reason}; they are compiled in a "
+                f"private temporary directory instead (chmod 700, or set BACKPROP_DERIVED_CACHE)",
+                KernelCacheWarning,
+                stacklevel=5,
+            )
+            return _temporary()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return _temporary()
+    return folder
+
+
+@cache
+def _temporary() -> Path:
+    return Path(tempfile.mkdtemp(prefix="backprop-fused-"))  # mode 700
 
 
 def _identifier(kind: str) -> str:
@@ -97,8 +135,7 @@ def _identifier(kind: str) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write atomically, so that a concurrent process never imports half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write atomically (a concurrent process never imports half a file), mode 600."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(descriptor, "w") as file:
@@ -127,7 +164,7 @@ def activation_source(entry: object | None) -> tuple[str, callable]:
         derivation = derive_entry(entry)
         return loops(entry.name, derivation.forward.expr, derivation.backward.expr, dtype_name)
 
-    return ("identity" if entry is None else _entry_key(entry)), source
+    return ("identity" if entry is None else entry), source
 
 
 def activation(entry: object | None, dtype: np.dtype) -> ModuleType:
@@ -152,7 +189,7 @@ def softmax_cross_entropy_source() -> tuple[str, callable]:
         outputs = {"P": probabilities, "G": loss.backward.expr.xreplace({s: probabilities})}
         return rowwise_source(composed.name, outputs, loss.forward.expr, "G", dtype_name)
 
-    return _entry_key(composed) + _entry_key(op(composed.activation)), source
+    return (composed, op(composed.activation)), source
 
 
 def softmax_cross_entropy(dtype: np.dtype) -> ModuleType:
@@ -166,7 +203,7 @@ def update_source(rule: object) -> tuple[str, callable]:
     def source(dtype_name: str) -> str:
         return loops(rule.kind, rule.assign, rule.arrays, rule.scalars, dtype_name)
 
-    return repr(rule), source
+    return rule, source
 
 
 def update(rule: object, dtype: np.dtype) -> ModuleType:
