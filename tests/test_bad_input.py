@@ -15,8 +15,8 @@ def small_model():
     )
 
 
-# Labels are checked per shuffled mini-batch by the loss (numeric/training.py does not
-# check them up front), so the index in the message is the row of that mini-batch.
+# fit checks X and y on the whole set before the first step (numeric/training.py), so
+# the index in a message is the dataset's row (tests/test_training_guards.py has more).
 def fit_fails(X, y, error, message):
     model = small_model()
     before = [layer.weights.copy() for layer in model.dense_layers]
@@ -56,19 +56,25 @@ def test_a_three_dimensional_batch_is_refused():
 
 def test_negative_labels_are_refused():
     fit_fails(
-        np.ones((4, 4)), np.array([0, 1, -1, 0]), ValueError, r"labels must lie in \[0, 2\), got -1"
+        np.ones((4, 4)),
+        np.array([0, 1, -1, 0]),
+        ValueError,
+        r"^y: labels must lie in \[0, 2\), got -1 at index 2",
     )
 
 
 def test_labels_past_the_last_class_are_refused():
     fit_fails(
-        np.ones((4, 4)), np.array([0, 2, 1, 0]), ValueError, r"labels must lie in \[0, 2\), got 2"
+        np.ones((4, 4)),
+        np.array([0, 2, 1, 0]),
+        ValueError,
+        r"^y: labels must lie in \[0, 2\), got 2 at index 1",
     )
 
 
 def test_one_hot_rows_that_do_not_sum_to_one_are_refused():
     y = np.array([[1, 0], [0.5, 0], [0, 1], [1, 0]])
-    fit_fails(np.ones((4, 4)), y, ValueError, r"rows must sum to 1; row \d+ sums to 0.5")
+    fit_fails(np.ones((4, 4)), y, ValueError, r"^y: one-hot target rows must sum to 1; row 1 sums")
 
 
 def test_widths_that_do_not_chain_name_both_layers_and_widths():
