@@ -277,6 +277,20 @@ def execute(path: Path) -> None:
         resources={"metadata": {"path": str(HERE)}},
     )
     client.execute()
+    for cell in notebook.cells:  # one output per stream, however the kernel flushed it
+        merged = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (
+                previous is not None
+                and output.output_type == previous.output_type == "stream"
+                and output.name == previous.name
+            ):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
     notebook.metadata["language_info"] = {"name": "python"}  # not the machine's version
     nbformat.write(notebook, path)
 

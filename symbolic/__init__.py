@@ -3,11 +3,11 @@
 ``symbolic`` never imports ``numeric``.
 """
 
+from symbolic.chain import network
 from symbolic.check import check_formula
 from symbolic.define import UnstableKernelWarning, define_activation, define_loss, undefine
 from symbolic.derivation import Derivation, derive
 from symbolic.forms import derived
-from symbolic.network import network
 from symbolic.ops import OPS, op
 
 __all__ = [

@@ -289,7 +289,7 @@ TANH = Math("sinh(u)/cosh(u) = tanh(u)", r"\frac{\sinh u}{\cosh u} = \tanh u")
 
 
 def _naming(function: type[Named]) -> tuple:
-    return (f"{function.description}: ", function.written)
+    return (f"name {function.description}: ", function.written)
 
 
 def _sigma_reason(result: sp.Basic) -> tuple:
