@@ -234,7 +234,7 @@ def _planned(model: object, optimizer: object, fused: bool | None, work: float) 
         return None
     from numeric.fused import available, plan
 
-    if fused is None and not (available() and ("numba" in sys.modules or work >= FUSED_FROM)):
+    if fused is None and not (("numba" in sys.modules or work >= FUSED_FROM) and available()):
         return None
     planned = plan(model, optimizer)
     if fused and planned is None:

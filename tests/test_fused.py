@@ -417,3 +417,21 @@ def test_a_cache_others_may_write_is_not_used(tmp_path, monkeypatch):
         loaded = compiled.module("probe2", tmp_path, lambda dtype: "VALUE = 3\n", np.float32)
     assert loaded.VALUE == 3 and not str(loaded.__file__).startswith(str(folder))
     assert list(folder.iterdir()) == []
+
+
+def test_a_small_fit_does_not_load_numba():
+    """numba's start (0.7 s, 100 MB) is paid only by runs large enough to need it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from numeric import CategoricalCrossEntropy, Dense, Model, ReLU, Softmax\n"
+        "m = Model([Dense(4, 3, rng=0), ReLU(), Dense(3, 2, rng=1), Softmax()],\n"
+        "          loss=CategoricalCrossEntropy())\n"
+        "X = np.random.default_rng(0).random((20, 4)); y = (X[:, 0] > 0.5).astype(int)\n"
+        "m.fit(X, y, epochs=20, batch_size=4, seed=0)\n"
+        "print('numba' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr

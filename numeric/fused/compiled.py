@@ -32,12 +32,10 @@ _loaded: dict[tuple, ModuleType] = {}  # (kind, what it is printed from, dtype) 
 
 @cache
 def available() -> bool:
-    """True when numba can be imported (the fused loops need it)."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """True when numba is installed (the fused loops need it); found without importing it."""
+    import importlib.util
+
+    return importlib.util.find_spec("numba") is not None
 
 
 def directory() -> Path:
