@@ -108,8 +108,11 @@ class Step:
             state = self._optimizer_state(layer, state_names)
             for name in ("weights", "biases"):
                 param = getattr(layer, name)
-                if not param.flags.c_contiguous:  # the loops are compiled for C order
-                    raise Unsupported(f"{layer!r}.{name} is not C-contiguous")
+                if not param.flags.c_contiguous or param.dtype != self.dtype:
+                    # the loops are compiled for C order and one dtype
+                    raise Unsupported(
+                        f"{layer!r}.{name} is {param.dtype}, C order: {param.flags.c_contiguous}"
+                    )
                 entry = {"p": [param, np.empty_like(param)]}
                 for key, array in zip(state_names, state[name], strict=True):
                     entry[key] = [array, np.empty_like(array)]
