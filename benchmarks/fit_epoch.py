@@ -2,10 +2,11 @@
 
 60,000 samples x 784 float32 features (random pixels, labels 0-9 from a random
 teacher), 784 -> 128 -> ReLU -> 64 -> ReLU -> 10 -> softmax + cross-entropy, SGD,
-batch 32 and 128. Every loop does
-the same work per epoch: a fresh shuffle, each mini-batch gathered, one step, the
-loss and the accuracy summed. Variants run in this process, interleaved round by
-round, each after a warm-up; a run's figure is its median over rounds, and the
+batch 32 and 128. Every loop does the same work per epoch: a fresh shuffle, each
+mini-batch gathered, one step, the loss and the accuracy summed. Variants run in
+this process, interleaved round by round, each timed epoch after an untimed partial
+one of the same variant (8,192 samples: BLAS, OpenMP and XLA pools left spinning by
+the previous variant settle); a run's figure is its median over rounds, and the
 table gives the median over runs and their range.
 
     python benchmarks/fit_epoch.py [--runs 3] [--rounds 3] [--json results.json]
@@ -31,6 +32,7 @@ from train_step import SIZES, _model, machine, pin_threads  # noqa: E402
 
 SAMPLES = 60_000
 LEARNING_RATE = 0.01
+WARM = 8192  # samples of an untimed partial epoch before each timed one
 
 
 def dataset() -> tuple[np.ndarray, np.ndarray]:
@@ -47,13 +49,11 @@ def model_fit(X, y, batch: int, fused: bool | None = None):
 
     model, optimizer = _model(np.float32), SGD(learning_rate=LEARNING_RATE)
     seeds = iter(range(10**6))
-
     options = {} if fused is None else {"fused": fused}
 
-    def epoch():
-        model.fit(
-            X, y, epochs=1, batch_size=batch, optimizer=optimizer, seed=next(seeds), **options
-        )
+    def epoch(samples=None):
+        X_, y_, seed = X[:samples], y[:samples], next(seeds)
+        model.fit(X_, y_, epochs=1, batch_size=batch, optimizer=optimizer, seed=seed, **options)
 
     return epoch
 
@@ -66,10 +66,10 @@ def plain_numpy(X, y, batch: int):
     network = SeedNetwork(SIZES, np.random.default_rng(2), np.float32, LEARNING_RATE)
     rng = np.random.default_rng(0)
 
-    def epoch():
-        order = rng.permutation(len(X))
+    def epoch(samples=None):
+        order = rng.permutation(len(X))[:samples]
         loss_sum, correct = 0.0, 0
-        for start in range(0, len(X), batch):
+        for start in range(0, len(order), batch):
             rows = order[start : start + batch]
             X_batch, y_batch = X[rows], y[rows]
             loss_sum += network.step(X_batch, y_batch) * len(rows)
@@ -92,10 +92,10 @@ def pytorch(X, y, batch: int):
     X, y = torch.from_numpy(X), torch.from_numpy(y)
     generator = torch.Generator().manual_seed(0)
 
-    def epoch():
-        order = torch.randperm(len(X), generator=generator)
+    def epoch(samples=None):
+        order = torch.randperm(len(X), generator=generator)[:samples]
         loss_sum, correct = 0.0, 0
-        for start in range(0, len(X), batch):
+        for start in range(0, len(order), batch):
             rows = order[start : start + batch]
             X_batch, y_batch = X[rows], y[rows]
             optimizer.zero_grad(set_to_none=True)
@@ -140,10 +140,10 @@ def jax_jit(X, y, batch: int):
     state = {"params": params}
     shuffle = np.random.default_rng(0)
 
-    def epoch():
-        order = shuffle.permutation(len(X))
+    def epoch(samples=None):
+        order = shuffle.permutation(len(X))[:samples]
         loss_sum, correct = 0.0, 0
-        for start in range(0, len(X), batch):
+        for start in range(0, len(order), batch):
             rows = order[start : start + batch]
             state["params"], value, right = update(state["params"], X[rows], y[rows])
             loss_sum += float(value) * len(rows)
@@ -178,6 +178,7 @@ def run(batch: int, rounds: int) -> dict:
     times = {name: [] for name in epochs}
     for _ in range(rounds):
         for name, epoch in epochs.items():
+            epoch(WARM)  # untimed: pools another library left spinning settle first
             start = time.perf_counter()
             epoch()
             times[name].append(time.perf_counter() - start)

@@ -37,7 +37,7 @@ class Threads:
     """
 
     def __init__(
-        self, threads: int | None = None, block: int = 4, blocks: int = 3, every: int = 1000
+        self, threads: int | None = None, block: int = 4, blocks: int = 4, every: int = 1000
     ) -> None:
         wrong = isinstance(threads, bool) or not isinstance(threads, int) or threads < 0
         if threads is not None and wrong:
@@ -64,8 +64,10 @@ class Threads:
         return self
 
     def _schedule(self) -> list[int]:
-        """The thread count of each block while measuring: 1, N, 1, N, ..."""
-        return [n for _ in range(self.blocks) for n in self.candidates]
+        """The thread count of each block while measuring: N (a warm-up, not timed: the
+        first steps pay for caches and for pools another library left spinning), then
+        1, N, 1, N, ..."""
+        return [self.candidates[-1]] + [n for _ in range(self.blocks) for n in self.candidates]
 
     def tick(self) -> None:
         """Before a step: time the block that just ended, switch when a block starts."""
@@ -74,7 +76,7 @@ class Threads:
         now = time.perf_counter()
         measuring = self._count // self.block
         if self._count % self.block == 0:
-            if self._started is not None and measuring - 1 < len(self._plan):
+            if self._started is not None and 1 <= measuring - 1 < len(self._plan):
                 self._times[self._plan[measuring - 1]].append(now - self._started)
             if measuring < len(self._plan):
                 self._set(self._plan[measuring])
