@@ -37,6 +37,10 @@ def as_batch(inputs: object, what: str = "inputs", width: int | None = None) -> 
 
 def check_finite(inputs: np.ndarray, what: str = "inputs") -> None:
     """Raise naming the first row that holds a NaN or an infinity."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(inputs)
+    if np.isfinite(total):  # no NaN or inf in it: one pass and no mask (8 ms, not 16, for
+        return  # MNIST); a sum that overflows is checked element by element below
     bad = ~np.isfinite(inputs)
     if bad.any():
         row = int(np.argmax(bad.reshape(len(inputs), -1).any(axis=1)))
