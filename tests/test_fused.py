@@ -79,6 +79,23 @@ def test_activation_backward_and_column_sums(name, dtype):
 
 @numba
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_at_the_kinks_the_loops_keep_the_kernels_conventions(name, dtype):
+    """x = 0 exactly: ReLU'(0) = 0, LeakyReLU'(0) = alpha, ELU'(0) = alpha, as the kernels."""
+    x = np.array([[-1.0, -0.0, 0.0, 1.0, 1e-30, -1e-30]], dtype)
+    forward, backward = kernels(name)
+    y, g = forward(x), np.ones_like(x)
+    Z, Y = x.copy(), np.empty_like(x)
+    loops = compiled.activation(OPS[name], dtype)
+    loops.forward(Z, np.zeros((1, x.shape[1]), dtype), Y)
+    np.testing.assert_allclose(Y, y, rtol=RTOL[dtype], atol=ATOL[dtype])
+    G, db = g.copy(), np.empty((1, x.shape[1]), dtype)
+    loops.backward(x, y, G, db)
+    np.testing.assert_allclose(G, backward(x, y, g), rtol=RTOL[dtype], atol=ATOL[dtype])
+
+
+@numba
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_no_activation_adds_the_bias_and_sums_the_columns(dtype):
     rng = np.random.default_rng(2)
     XW, b, g = (rng.standard_normal(shape).astype(dtype) for shape in ((5, 3), (1, 3), (5, 3)))
