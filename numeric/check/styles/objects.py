@@ -35,19 +35,11 @@ from numeric.check.errors import CheckError
 from numeric.check.randomness import draws_randomly
 from numeric.check.recognise import entries, name_hints
 from numeric.check.styles import object_names
+from numeric.check.styles.object_names import GROUPS, RETURNED, UPDATE
 from numeric.check.styles.object_runner import LABEL_NAMES, STATE, Runner, parameters_of
 from numeric.check.subject import Layout, Options, Subject
 
 NAME = "objects"
-GROUPS = (("weights", "weight", "W", "w"), ("biases", "bias", "b"), ("gamma",), ("beta",))
-PATTERNS = ("d{}", "d_{}", "grad_{}", "grad{}", "{}_grad", "{}_gradient", "dL_d{}")
-INPUT_GRADIENTS = (
-    "dinputs", "d_inputs", "dinput", "dx", "dX", "d_x", "dA_prev", "grad_input",
-    "grad_inputs", "input_grad", "inputs_grad", "grad_x", "dL_dx",
-)  # fmt: skip
-RESHAPES = {"reshape", "copy", "astype", "T", "ravel", "view", "squeeze"}
-RETURNED = "<returned>"  # the key of what backward returns, among the attributes it set
-UPDATE = "<update>"  # the key of a gradient read off an in-place SGD step
 SHAPE = (5, 3)  # (batch, features) when nothing says otherwise; 5 is no usual width
 
 
