@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -86,20 +86,44 @@ _NODES = (
     ast.LtE,
     ast.GtE,
 )
-_COMPARE = {ast.Lt: sp.Lt, ast.Gt: sp.Gt, ast.LtE: sp.Le, ast.GtE: sp.Ge}
+_COMPARE = {ast.Lt: sp.Lt, ast.Gt: sp.Gt, ast.LtE: sp.Le, ast.GtE: sp.Ge, ast.Eq: sp.Eq}
+_COMPARE[ast.NotEq] = sp.Ne
 _PAIR = "Piecewise takes (value, condition) pairs, e.g. Piecewise((x, x > 0), (0, True))"
 
 
-def allowed(names: dict) -> str:
+@dataclass(frozen=True)
+class Grammar:
+    """What a formula may use beyond the core above: a grader reads students' notation.
+
+    ``calls``: more functions, name: (function, fewest, most arguments); ``constants``:
+    more names of numbers (``e``); ``caret``: ``^`` read as ``**`` (in Python it is xor);
+    ``conditions``: a comparison outside a ``Piecewise`` is 1 where it holds and 0
+    elsewhere, and ``==``, ``!=`` are allowed; ``matrices``: ``M.T`` (a transpose of a
+    name, no other attribute), ``@`` and ``axis=`` keywords of ``keywords``' functions.
+    """
+
+    calls: dict[str, tuple[Any, int, int | None]] = field(default_factory=dict)
+    constants: dict[str, sp.Expr] = field(default_factory=dict)
+    caret: bool = False
+    conditions: bool = False
+    matrices: bool = False
+    keywords: frozenset[str] = frozenset()  # functions that take axis=
+
+
+CORE = Grammar()
+
+
+def allowed(names: dict, grammar: Grammar = CORE) -> str:
     """What a formula in ``names`` may use, for messages."""
-    return f"use {', '.join(names)} and the functions {', '.join(sorted(FUNCTIONS))}"
+    functions = sorted(FUNCTIONS.keys() | grammar.calls.keys() | grammar.constants.keys())
+    return f"use {', '.join(names)} and the functions {', '.join(functions)}"
 
 
 def _limit(name: str) -> str:
     return f"symbolic.limits.{name}"
 
 
-def check(text: str, names: dict) -> ast.Expression:
+def check(text: str, names: dict, grammar: Grammar = CORE) -> ast.Expression:
     """The syntax tree of ``text``; raise ``ValueError`` unless it is a formula in ``names``."""
     if not isinstance(text, str):
         raise ValueError(f"a formula is a string, got {type(text).__name__}")
@@ -133,7 +157,7 @@ def check(text: str, names: dict) -> ast.Expression:
             raise ValueError(
                 f"a formula is nested at most {limits.MAX_DEPTH} deep ({_limit('MAX_DEPTH')})"
             )
-        _check_node(node, names)
+        _check_node(node, names, grammar)
     return tree
 
 
@@ -147,31 +171,82 @@ def _group(node: ast.AST) -> str:
     return ""
 
 
-def _check_node(node: ast.AST, names: dict) -> None:
-    if isinstance(node, ast.Attribute):
+def _check_node(node: ast.AST, names: dict, grammar: Grammar = CORE) -> None:
+    calls = CALLS.keys() | grammar.calls.keys()
+    constants = CONSTANTS.keys() | grammar.constants.keys()
+    if isinstance(node, ast.Attribute) and not _transpose(node, names, grammar):
+        if grammar.matrices:
+            raise ValueError(
+                f"attribute access ('.{node.attr}') is not allowed in a formula: only the "
+                f"transpose of a matrix, as in X.T"
+            )
         raise ValueError(f"attribute access ('.{node.attr}') is not allowed in a formula")
     if isinstance(node, ast.Lambda):
         raise ValueError("lambda is not allowed in a formula: write the expression itself")
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) and not grammar.caret:
         raise ValueError("'^' is not a power in a formula: write x**2")
-    if not isinstance(node, _NODES):
-        raise ValueError(f"{type(node).__name__} is not allowed in a formula: {allowed(names)}")
+    extra = (ast.BitXor,) * grammar.caret + (ast.Eq, ast.NotEq) * grammar.conditions
+    extra += (ast.MatMult, ast.Attribute, ast.keyword) * grammar.matrices
+    if not isinstance(node, _NODES + extra):
+        raise ValueError(
+            f"{type(node).__name__} is not allowed in a formula: {allowed(names, grammar)}"
+        )
     if isinstance(node, ast.Name) and node.id not in names and node.id not in FUNCTIONS:
-        raise ValueError(f"{node.id!r} is not allowed in a formula: {allowed(names)}")
+        if node.id not in grammar.calls and node.id not in grammar.constants:
+            raise ValueError(f"{node.id!r} is not allowed in a formula: {allowed(names, grammar)}")
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id in names or node.func.id in CONSTANTS:
-            raise ValueError(f"{node.func.id} is not a function: {allowed(names)}")
-        if node.func.id not in CALLS:
-            raise ValueError(f"{node.func.id!r} is not allowed in a formula: {allowed(names)}")
-    if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.keywords):
-        raise ValueError(f"only calls like exp(x) are allowed in a formula: {allowed(names)}")
+        if node.func.id in names or node.func.id in constants:
+            raise ValueError(_not_a_function(node, names, grammar))
+        if node.func.id not in calls:
+            raise ValueError(
+                f"{node.func.id!r} is not allowed in a formula: {allowed(names, grammar)}"
+            )
+    if isinstance(node, ast.Call) and (
+        not isinstance(node.func, ast.Name) or not _keywords_allowed(node, grammar)
+    ):
+        raise ValueError(
+            f"only calls like exp(x) are allowed in a formula: {allowed(names, grammar)}"
+        )
     if isinstance(node, ast.Constant) and (
         type(node.value) not in (int, float, bool) or abs(node.value) > 1e300
     ):
-        raise ValueError(f"{node.value!r} is not a number a formula may hold")
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        if isinstance(node.right, ast.BinOp) and isinstance(node.right.op, ast.Pow):
+        if not (node.value is None and grammar.keywords):  # sum(G, axis=None)
+            raise ValueError(f"{node.value!r} is not a number a formula may hold")
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow | ast.BitXor):
+        if isinstance(node.right, ast.BinOp) and isinstance(node.right.op, ast.Pow | ast.BitXor):
             raise ValueError("nested powers (a**b**c) are not allowed in a formula")
+
+
+def _transpose(node: ast.Attribute, names: dict, grammar: Grammar) -> bool:
+    """``M.T`` for a matrix named ``M``: the one attribute a matrix formula may use."""
+    return (
+        grammar.matrices
+        and node.attr == "T"
+        and isinstance(node.value, ast.Name)
+        and isinstance(names.get(node.value.id), sp.MatrixBase)
+    )
+
+
+def _keywords_allowed(node: ast.Call, grammar: Grammar) -> bool:
+    if not node.keywords:
+        return True
+    return (
+        isinstance(node.func, ast.Name)
+        and node.func.id in grammar.keywords
+        and all(k.arg == "axis" and isinstance(k.value, ast.Constant) for k in node.keywords)
+    )
+
+
+def _not_a_function(node: ast.Call, names: dict, grammar: Grammar) -> str:
+    """``s(1-s)``: a value called as a function, most often a product missing its ``*``."""
+    name = node.func.id
+    if name in names and len(node.args) == 1 and not node.keywords:
+        inside = ast.unparse(node.args[0])
+        return (
+            f"{name}({inside}) calls {name}, which is a value, not a function: for a "
+            f"product write {name}*({inside}) (a formula reads no implicit multiplication)"
+        )
+    return f"{name} is not a function: {allowed(names, grammar)}"
 
 
 @dataclass(frozen=True)
@@ -180,10 +255,10 @@ class _Built:
     degree: int  # polynomial degree, at most; a function call counts as one variable
 
 
-def parse(text: str, names: dict[str, sp.Symbol]) -> sp.Expr:
+def parse(text: str, names: dict[str, sp.Symbol], grammar: Grammar = CORE) -> sp.Expr:
     """``text`` as a SymPy expression in ``names``; ``ValueError`` with the reason if not."""
-    tree = check(text, names)
-    builder = _Builder(text.strip(), names)
+    tree = check(text, names, grammar)
+    builder = _Builder(text.strip(), names, grammar)
     try:
         built = builder.build(tree.body)
     except RecursionError:  # MAX_DEPTH keeps this from happening; never a traceback
@@ -219,8 +294,9 @@ def _check_float(number: sp.Float) -> None:
 class _Builder:
     """Builds SymPy nodes bottom-up, bounding each before SymPy computes it."""
 
-    def __init__(self, text: str, names: dict) -> None:
-        self.text, self.names = text, names
+    def __init__(self, text: str, names: dict, grammar: Grammar = CORE) -> None:
+        self.text, self.names, self.grammar = text, names, grammar
+        self.calls = CALLS | grammar.calls
 
     def source(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.text, node) or ast.unparse(node)
@@ -231,8 +307,8 @@ class _Builder:
         if isinstance(node, ast.Name):
             if node.id in self.names:
                 return _Built(self.names[node.id], 1)
-            if node.id in CONSTANTS:
-                return _Built(CONSTANTS[node.id], 0)
+            if node.id in CONSTANTS or node.id in self.grammar.constants:
+                return _Built((CONSTANTS | self.grammar.constants)[node.id], 0)
             raise ValueError(f"{node.id} is a function: call it, as in {node.id}(x)")
         if isinstance(node, ast.UnaryOp):
             operand = self.build(node.operand)
@@ -251,6 +327,8 @@ class _Builder:
             )
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.Attribute):  # M.T, the one kind check() lets through
+            return _Built(self.names[node.value.id].T, 1)
         raise ValueError(f"{type(node).__name__} is not allowed in a formula")
 
     def constant(self, node: ast.Constant) -> _Built:
@@ -266,8 +344,14 @@ class _Builder:
     def expression(self, built: _Built, node: ast.AST) -> sp.Expr:
         """``built``'s value, which must have a value (not a comparison, not a pair)."""
         value = built.value
-        if isinstance(value, sp.Expr):
+        if isinstance(value, sp.Expr) or (
+            self.grammar.matrices and isinstance(value, sp.MatrixBase)
+        ):
             return value
+        if self.grammar.conditions and isinstance(
+            value, sp.core.relational.Relational | sp.logic.boolalg.BooleanAtom
+        ):  # (x > 0) read as 1 where it holds, 0 elsewhere
+            return sp.Piecewise((1, value), (0, True))
         if isinstance(value, tuple):
             raise ValueError(f"a tuple ({self.source(node)}) is only allowed as a Piecewise pair")
         raise ValueError(
@@ -296,10 +380,12 @@ class _Builder:
         )
 
     def binary(self, node: ast.BinOp) -> _Built:
-        if isinstance(node.op, ast.Pow):
+        if isinstance(node.op, ast.Pow | ast.BitXor):  # ^ only where the grammar reads it
             left, right = self.build(node.left), self.build(node.right)
             a, b = self.expression(left, node.left), self.expression(right, node.right)
             return self.power(node, left, a, b)
+        if isinstance(node.op, ast.MatMult):
+            return self.operation(node, self.build(node.left), self.build(node.right))
         chain = [node]  # a + b + c + ... folded from the left, without recursing down it
         while _group(chain[-1].left) == _group(node):
             chain.append(chain[-1].left)
@@ -313,8 +399,10 @@ class _Builder:
         if isinstance(node.op, ast.Add | ast.Sub):
             degree = max(left.degree, right.degree)
             return self.number(_Built(a + b if isinstance(node.op, ast.Add) else a - b, degree))
-        if isinstance(node.op, ast.Mult):
+        if isinstance(node.op, ast.Mult | ast.MatMult):
             return self.number(_Built(a * b, self.degree(left.degree + right.degree, node)))
+        if isinstance(b, sp.MatrixBase):
+            raise ValueError(f"{self.source(node)!r} divides by a matrix")
         if b.is_zero:
             raise ValueError(f"{self.source(node)!r} divides by zero")
         return self.number(_Built(a / b, self.degree(left.degree + right.degree, node)))
@@ -384,7 +472,7 @@ class _Builder:
 
     def call(self, node: ast.Call) -> _Built:
         name = node.func.id
-        function, fewest, most = CALLS[name]
+        function, fewest, most = self.calls[name]
         count = len(node.args)
         if count < fewest or (most is not None and count > most):
             wanted = str(fewest) if fewest == most else f"{fewest} or more"
@@ -401,7 +489,7 @@ class _Builder:
             args = [self.pair(b, arg) for b, arg in zip(built, node.args, strict=True)]
         else:
             args = [self.expression(b, arg) for b, arg in zip(built, node.args, strict=True)]
-        value = function(*args)
+        value = function(*args, **{k.arg: k.value.value for k in node.keywords})
         constant = all(isinstance(a, sp.Expr) and a.is_number for a in args)
         return self.number(_Built(value, 0 if constant else 1))
 
