@@ -1,7 +1,8 @@
 """The one bridge from derivations to NumPy: ``lambdify`` with a printer of our own.
 
 SymPy is imported only when a kernel has to be built (``numeric/printer.py`` holds
-the printer); a warm on-disk cache (``numeric/kernel_cache.py``) skips it.
+the printer); a warm on-disk cache (``numeric/kernel_cache.py``) skips it, and for a
+built-in op named in a process that has not imported ``symbolic``, skips the table too.
 
 ``kernels(name)`` returns the forward and backward kernels of an op, generated
 once per process from ``symbolic.derived(name)``. Nothing here knows a
@@ -26,6 +27,7 @@ The kernels' arguments, by kind of op (``Kernel.args`` names them):
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -65,8 +67,22 @@ def generate(name: str, role: str, args: tuple, expr: Any) -> Kernel:
     return Kernel(name, role, tuple(map(str, args)), str(expr), inspect.getsource(fn), fn, parts)
 
 
+_BUILT_IN: dict[str, tuple[Kernel, Kernel]] = {}  # found by name, before any table
+
+
 def kernels(name: str) -> tuple[Kernel, Kernel]:
     """The (forward, backward) kernels of op ``name``, built on first use."""
+    if name in _BUILT_IN:
+        return _BUILT_IN[name]
+    if "symbolic.ops" not in sys.modules:
+        # The table is as its source declares it (nothing could have changed it), so a
+        # built-in's cache entry is found by its name, and SymPy (0.25 s) is not imported.
+        from numeric import kernel_cache
+
+        found = kernel_cache.load_built_in(name)
+        if found is not None:
+            _BUILT_IN[name] = found
+            return found
     from symbolic import op
 
     return kernels_for(op(name))
