@@ -1,11 +1,20 @@
 """Hypothesis profiles: ``ci`` (default) is derandomized with few examples, so the suite
-runs in bounded time; ``dev`` tries many more. Select with ``HYPOTHESIS_PROFILE=dev``."""
+runs in bounded time; ``dev`` tries many more. Select with ``HYPOTHESIS_PROFILE=dev``.
+
+Isolation: every cache goes to a temporary directory, children included, and a run
+that changed the watched places under the home directory fails (tests/isolation.py)."""
 
 import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests import isolation
 
 settings.register_profile(
     "ci",
@@ -30,16 +39,48 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.path.name == "test_fused.py")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def kernel_cache_outside_home(request, tmp_path_factory):
-    """Generated kernels, fused loops and numba's compiled code in pytest's cache (kept
-    between runs, inside the project) or a temporary directory: never the user's home."""
-    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
-    where = cache.mkdir("backprop-derived") if cache is not None else tmp_path_factory.mktemp("c")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("BACKPROP_DERIVED_CACHE", str(where))
-    yield where
-    patch.undo()
+def pytest_configure(config):
+    """Every cache the suite and its child processes (CLIs, notebooks' kernels, README
+    blocks) could write goes to pytest's cache (inside the project) or a temporary
+    directory, set in ``os.environ`` before collection so that children inherit it;
+    the watched places under the home directory are listed now and compared at the end
+    (``pytest_sessionfinish``)."""
+    temporary = Path(tempfile.mkdtemp(prefix="backprop-derived-tests-"))
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    kernels = cache.mkdir("backprop-derived") if cache is not None else temporary / "kernels"
+    config.isolation = isolation.Isolation(temporary, kernels, dict(os.environ))
+    os.environ.update(isolation.environment(temporary, kernels))
+    config.isolation.before = isolation.snapshot(Path.home())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when it wrote under the home directory (issue 16, point 3)."""
+    state = getattr(session.config, "isolation", None)
+    if state is None:
+        return
+    changes = isolation.changes(state.before, isolation.snapshot(Path.home()))
+    os.environ.clear()
+    os.environ.update(state.environ)
+    shutil.rmtree(state.temporary, ignore_errors=True)
+    if changes:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [
+            f"files under {Path.home()} changed during the run (written by the suite, or by"
+            f" another process at the same time: run again to tell):",
+            *changes[:20],
+        ]
+        if reporter is not None:
+            reporter.write_sep("=", "isolation", red=True)
+            reporter.write_line("\n".join(lines))
+        else:
+            print("\n".join(lines), file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def kernel_cache_outside_home(request):
+    """The kernel cache the whole run uses (generated kernels, fused loops, numba's code)."""
+    return request.config.isolation.kernels
 
 
 @pytest.fixture(scope="session")
