@@ -47,16 +47,31 @@ symbolic.check.FormulaError: 'q' is not allowed in a formula: use x, y, s and th
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
 from symbolic import limits
-from symbolic.ops import B, Composed, Elementwise, Loss, N, Penalty, c, lam, op, p, s, t, w, x, y
+from symbolic.ops import (
+    B,
+    Affine,
+    Composed,
+    Elementwise,
+    Loss,
+    N,
+    Penalty,
+    Rowwise,
+    c,
+    lam,
+    op,
+    p,
+    s,
+    t,
+    w,
+    x,
+    y,
+)
 from symbolic.proof import NotProven
-
-TOLERANCE = 1e-12  # relative, at 30 significant digits
 
 
 class FormulaError(ValueError):
@@ -65,48 +80,58 @@ class FormulaError(ValueError):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The answer: ``equal``, how it was decided, and a point where the two differ."""
+    """The verdict: ``equal``, how it was decided, and why not (a point where the two differ)."""
 
     name: str
-    formula: sp.Expr  # as parsed, in the names the user wrote
-    derived: sp.Expr  # the derived gradient, in the same names
+    formula: sp.Basic  # as parsed, in the names the user wrote
+    derived: sp.Basic  # the derived gradient, in the same names
     equal: bool
-    method: str  # the proof's method, or where they differ
+    method: str  # the proof's method, or "differ"
     where: dict | None = None  # {name: value} of a point where they differ
-    values: tuple[sp.Expr, sp.Expr] | None = None  # (formula, derived) there
+    values: tuple | None = None  # (formula, derived) there; the formula's is None: no value
+    explanation: str = ""  # how the formula is wrong: a factor, the intervals, the kink
+    example: str = ""  # "at x = -2: your formula gives 1, the derivative is 0"
+    notes: tuple[str, ...] = field(default=())  # how the formula was read (^ as a power)
 
     def message(self) -> str:
-        """One or two lines for a person."""
+        """A few lines for a person: the verdict, why, where, and how the formula was read."""
         if self.equal:
-            return f"equal: {self.formula} = {self.derived} ({self.method})"
-        point = ", ".join(f"{k} = {sp.N(v, 6)}" for k, v in (self.where or {}).items())
-        mine, truth = (sp.N(v, 8) for v in self.values or (sp.nan, sp.nan))
-        return (
-            f"not equal: {self.formula} is not the derived {self.derived}\n"
-            f"at {point} the formula gives {mine} and the derived gradient {truth}"
-            + (f" ({self.method})" if "kink" in self.method else "")
-        )
+            lines = [f"equal: {self.formula} = {self.derived} ({self.method})"]
+        else:
+            lines = [f"not equal: {self.formula} is not the derived {self.derived}"]
+            lines += [line for line in (self.explanation, self.example) if line]
+        return "\n".join(lines + [f"note: {note}" for note in self.notes])
 
 
-def check_formula(name: str, formula: str) -> CheckResult:
-    """Whether ``formula`` equals op ``name``'s derived gradient; see the module doc for names.
+def check_formula(
+    name: str, formula: str, *, wrt: str | None = None, batch_mean: bool = False
+) -> CheckResult:
+    """Whether ``formula`` is op ``name``'s derived gradient; see the module doc for names.
 
+    ``wrt`` picks the dense layer's gradient (``"X"``, ``"W"`` or ``"b"``);
+    ``batch_mean=True`` asks a loss's gradient of the batch mean, which has ``1/B``.
     Raises ``FormulaError`` for a formula that does not parse or names an unknown symbol.
     """
     try:
         entry = op(name)
     except KeyError as error:
         raise FormulaError(error.args[0]) from None
+    if not isinstance(formula, str):
+        raise FormulaError(f"a formula is a string, got {type(formula).__name__}")
     what = f"checking {_short(formula)} against the gradient of {entry.name}"
     try:
         with limits.time_budget(limits.CHECK_SECONDS, what, "symbolic.limits.CHECK_SECONDS"):
-            names, meaning, derived = _frame(entry, formula)
-            parsed = _parse(formula, names)
+            if isinstance(entry, Rowwise | Affine):
+                from symbolic.grade_matrix import grade
+
+                _refuse_options(entry, wrt if isinstance(entry, Rowwise) else None, batch_mean)
+                return grade(entry, formula, wrt)
+            _refuse_options(entry, wrt, batch_mean)
+            frame = _frame(entry, formula, batch_mean)
+            parsed = _parse(formula, frame.names, grammar(frame.names))
             # Compared in the input alone: the output y and the parameters by their values.
-            claimed, truth = (
-                e.xreplace(meaning).xreplace({y: meaning.get(y, y)}) for e in (parsed, derived)
-            )
-            return _compare(entry.name, parsed, claimed, derived, truth)
+            claimed, truth = (e.xreplace(frame.meaning) for e in (parsed, frame.derived))
+            return _compare(entry.name, parsed, claimed, frame, truth, notes(formula, frame))
     except (limits.OverBudget, NotProven) as error:
         raise FormulaError(str(error)) from None
 
@@ -116,7 +141,30 @@ def _short(formula: object, most: int = 60) -> str:
     return text if len(text) <= most else text[: most - 4] + "...'"
 
 
-def _frame(entry: object, formula: str) -> tuple[dict, dict, sp.Expr]:
+def _refuse_options(entry: object, wrt: str | None, batch_mean: bool) -> None:
+    if wrt is not None and not isinstance(entry, Affine):
+        variable = "w" if isinstance(entry, Penalty) else "x"
+        if isinstance(entry, Loss | Composed):
+            variable = "p"
+        if wrt != variable:
+            raise FormulaError(
+                f"wrt picks one of the dense layer's gradients; {entry.name}'s is with "
+                f"respect to {variable}"
+            )
+    if batch_mean and not isinstance(entry, Loss | Composed):
+        raise FormulaError(f"batch_mean is for losses; {entry.name} is not one")
+
+
+@dataclass(frozen=True)
+class _Frame:
+    names: dict  # what a formula may call its variables
+    meaning: dict  # what each stands for in the main variable (y: f(x), alpha: 0.01)
+    derived: sp.Expr  # the derived gradient
+    main: sp.Symbol  # the variable it is with respect to
+    noun: str  # "derivative" or "gradient"
+
+
+def _frame(entry: object, formula: str, batch_mean: bool) -> _Frame:
     """The names a formula may use, what each stands for, and the derived gradient."""
     from symbolic.derivation import ELL, L, derive
 
@@ -125,15 +173,15 @@ def _frame(entry: object, formula: str) -> tuple[dict, dict, sp.Expr]:
         names = {"x": x, "y": y, "s": sp.Symbol("s", real=True)}
         names |= {str(symbol): symbol for symbol, _ in entry.params}
         meaning = {y: f, names["s"]: f, **dict(entry.params)}
-        return names, meaning, derive(entry.name).result
+        return _Frame(names, meaning, derive(entry.name).result, x, "derivative")
     if isinstance(entry, Penalty):  # compared in lambda_ itself, not at the entry's value
         from symbolic.forms import derive_entry
 
-        return {"w": w, "lambda_": lam, "lam": lam}, {}, derive_entry(entry).chains[0].result
+        names = {"w": w, "lambda_": lam, "lam": lam}
+        return _Frame(names, {}, derive_entry(entry).chains[0].result, w, "gradient")
     if isinstance(entry, Loss | Composed):
         derivation = derive(entry.name)
-        batch = "B" in _identifiers(formula)
-        wanted = L if batch else ELL
+        wanted = L if batch_mean or "B" in _identifiers(formula) else ELL
         gradient = next(
             section.steps[-1].expr
             for section in derivation.sections
@@ -144,103 +192,111 @@ def _frame(entry: object, formula: str) -> tuple[dict, dict, sp.Expr]:
         tc = sp.Symbol("t", real=True)
         names = {"p": pc, "s": pc, "p_c": pc, "s_c": pc, "t": tc, "y": tc, "t_c": tc, "y_c": tc}
         names |= {"B": B, "N": N}
-        return names, {}, gradient.xreplace({output: pc, t[c]: tc})
+        derived = gradient.xreplace({output: pc, t[c]: tc})
+        return _Frame(names, {}, derived, pc, "gradient")
     kind = type(entry).__name__
     raise FormulaError(
-        f"check takes elementwise ops, losses, softmax_cross_entropy and penalties; "
-        f"{entry.name!r} is a {kind} op: read its derivation with `derive {entry.name}`"
+        f"check takes elementwise ops, softmax, dense, losses, softmax_cross_entropy and "
+        f"penalties; {entry.name!r} is a {kind} op: read its derivation with "
+        f"`derive {entry.name}`"
     )
 
 
 def _identifiers(formula: str) -> set[str]:
+    """The names a formula uses (parsed only for its names: ``1e-6`` holds no ``e``)."""
+    import ast
     import re
 
-    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
+    try:
+        return {
+            n.id
+            for n in ast.walk(ast.parse(formula.strip(), mode="eval"))
+            if isinstance(n, ast.Name)
+        }
+    except (SyntaxError, RecursionError, MemoryError, ValueError):  # parse() says why
+        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
 
 
-def _parse(formula: str, names: dict) -> sp.Expr:
+def grammar(names: dict, **extra: object):
+    """Students' notation: the ops' own names as functions (``sigmoid(x)``), ``sech``,
+    ``sigma``, ``Phi``, ``abs``, ``ln``, ``e``, ``^`` as a power, comparisons as 0/1."""
+    from symbolic.formula import CALLS, Grammar
+    from symbolic.ops import OPS
+
+    u = sp.Dummy("u", real=True)
+    calls = {
+        "sech": (sp.sech, 1, 1),
+        "ln": (sp.log, 1, 1),
+        "abs": (sp.Abs, 1, 1),
+        "max": (sp.Max, 1, None),
+        "min": (sp.Min, 1, None),
+        "sigma": (sp.Lambda(u, 1 / (1 + sp.exp(-u))), 1, 1),
+        "Phi": (sp.Lambda(u, (1 + sp.erf(u / sp.sqrt(2))) / 2), 1, 1),
+        "phi": (sp.Lambda(u, sp.exp(-(u**2) / 2) / sp.sqrt(2 * sp.pi)), 1, 1),
+    }
+    for name, entry in OPS.items():  # sigmoid(x), relu(x), softplus(x), a user op's name
+        if isinstance(entry, Elementwise) and name not in CALLS and name not in names:
+            body = entry.expr.subs(dict(entry.params)).xreplace({x: u})
+            calls[name] = (sp.Lambda(u, body), 1, 1)
+    calls = {k: v for k, v in calls.items() if k not in names}
+    constants = {} if "e" in names else {"e": sp.E}
+    return Grammar(calls=calls, constants=constants, caret=True, conditions=True, **extra)
+
+
+def notes(formula: str, frame: object = None) -> tuple[str, ...]:
+    """How a formula's notation was read, where Python would read it otherwise."""
+    found = []
+    if "^" in formula:
+        found.append("^ is read as a power (in Python code ^ is xor: write **)")
+    if "e" in _identifiers(formula) and (frame is None or "e" not in frame.names):
+        found.append("e is read as Euler's number")
+    return tuple(found)
+
+
+def _parse(formula: str, names: dict, grammar: object = None) -> sp.Expr:
     """``formula`` parsed with only ``names`` and the formula functions in scope, bounded
     (``symbolic.formula.parse``)."""
-    from symbolic.formula import parse
+    from symbolic.formula import CORE, parse
 
-    if not isinstance(formula, str):
-        raise FormulaError(f"a formula is a string, got {type(formula).__name__}")
     try:
-        return parse(formula, names)
+        parsed = parse(formula, names, grammar or CORE)
     except ValueError as error:
         raise FormulaError(str(error)) from None
+    if not isinstance(parsed, sp.Expr):
+        raise FormulaError(f"{formula!r} has no value: a gradient is an expression")
+    return parsed
 
 
 def _compare(
-    name: str, parsed: sp.Expr, claimed: sp.Expr, shown: sp.Expr, truth: sp.Expr
+    name: str, parsed: sp.Expr, claimed: sp.Expr, frame: _Frame, truth: sp.Expr, notes: tuple
 ) -> CheckResult:
+    from symbolic.grader_samples import counterexample, describe, explain, sample
     from symbolic.proof import NotEqual, prove_equal
     from symbolic.verify import spot_check
 
-    free = sorted(claimed.free_symbols | truth.free_symbols, key=str)
-    kink = _differ_at_kink(claimed, truth)
-    point = kink or _differ_at_random(claimed, truth, free)
-    if point is None:
-        try:
-            method = prove_equal(claimed, truth).method
-            if method.startswith("numeric"):  # redone strictly: every point must evaluate
-                budget = method.partition(";")[2]  # "not proven symbolically within ..."
-                method = spot_check(claimed, truth) + (f";{budget}" if budget else "")
-        except NotEqual as error:  # found by prove_equal's own search: report its sentence
-            return CheckResult(name, parsed, shown, False, str(error))
-        return CheckResult(name, parsed, shown, True, method)
-    at, mine, theirs = point
-    where = {str(k): v for k, v in at.items()}
-    method = "differ at a kink, where the op sets a convention" if kink else "differ"
-    return CheckResult(name, parsed, shown, False, method, where, (mine, theirs))
-
-
-def _value(expr: sp.Expr, at: dict) -> sp.Expr:
-    return sp.N(expr.xreplace(at), 30)
-
-
-def _differs(a: sp.Expr, b: sp.Expr) -> bool:
-    if not (a.is_number and b.is_number):
-        return False
-    if a.has(sp.nan, sp.zoo) or b.has(sp.nan, sp.zoo):
-        return a != b
-    return abs(complex(a - b)) > TOLERANCE * (1 + abs(complex(a)) + abs(complex(b)))
-
-
-def _differ_at_random(left: sp.Expr, right: sp.Expr, free: list, points: int = 12):
-    rng = random.Random(0)
-    for _ in range(points):
-        at = {}
-        for v in free:
-            low = 0.05 if v.is_positive or str(v) in ("p", "t") else -3
-            high = 0.95 if str(v) in ("p", "t") else 3
-            at[v] = sp.Float(rng.uniform(low, high), 30)
-        if N in free:
-            at[N] = sp.Integer(rng.randint(1, 9))
-        if B in free:
-            at[B] = sp.Integer(rng.randint(1, 64))
-        a, b = _value(left, at), _value(right, at)
-        if _differs(a, b):
-            return at, a, b
-    return None
-
-
-def _differ_at_kink(left: sp.Expr, right: sp.Expr):
-    """The derived gradient's value at a kink is a convention: compare it there too."""
-    edges = [node.args[0] for node in right.atoms(sp.Heaviside, sp.sign)]
-    for piecewise in right.atoms(sp.Piecewise):
-        for _, condition in piecewise.args:
-            edges += [rel.lhs - rel.rhs for rel in condition.atoms(sp.core.relational.Relational)]
-    kinks = set()
-    for edge in edges:
-        if len(edge.free_symbols) == 1 and edge.free_symbols <= {x, w}:
-            (variable,) = edge.free_symbols
-            kinks |= {(variable, r) for r in sp.solve(edge, variable) if r.is_real}
-    for variable, kink in sorted(kinks, key=lambda pair: float(pair[1])):
-        # a parameter (lambda_ > 0) needs a value too
-        others = (left.free_symbols | right.free_symbols) - {variable}
-        at = {variable: kink, **{other: sp.Float("0.7", 30) for other in others}}
-        a, b = _value(left, at), _value(right, at)
-        if _differs(a, b):
-            return at, a, b
-    return None
+    shown = frame.derived
+    try:
+        sampled = sample(claimed, truth, frame.main)
+    except ValueError as error:
+        raise FormulaError(f"{parsed}: {error}") from None
+    point = counterexample(sampled)
+    if point is not None:
+        at_kinks = all(p.kink for p in sampled.differ)
+        method = "differ at a kink, where the op sets a convention" if at_kinks else "differ"
+        where = {str(k): v for k, v in point.at.items()}
+        return CheckResult(
+            name, parsed, shown, False, method, where, (point.mine, point.truth),
+            explain(sampled, frame.main), describe(point, frame.noun), notes,
+        )  # fmt: skip
+    kinks = f", kinks {', '.join(sampled.kinks)} included" if sampled.kinks else ""
+    sampled_text = f"; equal at {len(sampled.points)} points sampled{kinks}"
+    try:
+        method = prove_equal(claimed, truth).method
+        if method.startswith("numeric"):  # redone strictly: every point must evaluate
+            budget = method.partition(";")[2]  # "not proven symbolically within ..."
+            method = spot_check(claimed, truth) + (f";{budget}" if budget else "")
+    except NotEqual as error:  # found by prove_equal's own search: report its sentence
+        return CheckResult(
+            name, parsed, shown, False, "differ", explanation=str(error), notes=notes
+        )
+    return CheckResult(name, parsed, shown, True, method + sampled_text, notes=notes)

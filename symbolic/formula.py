@@ -257,6 +257,8 @@ class _Built:
 
 def parse(text: str, names: dict[str, sp.Symbol], grammar: Grammar = CORE) -> sp.Expr:
     """``text`` as a SymPy expression in ``names``; ``ValueError`` with the reason if not."""
+    if grammar.caret and isinstance(text, str):  # x^2 as x**2, with a power's precedence
+        text = text.replace("^", "**")
     tree = check(text, names, grammar)
     builder = _Builder(text.strip(), names, grammar)
     try:
