@@ -53,8 +53,8 @@ import sympy as sp
 
 from symbolic import limits
 from symbolic.ops import (
-    B,
     Affine,
+    B,
     Composed,
     Elementwise,
     Loss,
@@ -83,8 +83,8 @@ class CheckResult:
     """The verdict: ``equal``, how it was decided, and why not (a point where the two differ)."""
 
     name: str
-    formula: sp.Basic  # as parsed, in the names the user wrote
-    derived: sp.Basic  # the derived gradient, in the same names
+    formula: sp.Basic | str  # as parsed, in the names the user wrote (a matrix formula: as typed)
+    derived: sp.Basic | str  # the derived gradient, in the same names
     equal: bool
     method: str  # the proof's method, or "differ"
     where: dict | None = None  # {name: value} of a point where they differ

@@ -1,0 +1,302 @@
+r"""Grading softmax's and the dense layer's gradients: index forms and matrix formulas.
+
+**Softmax**, :math:`s = \mathrm{softmax}(z)` over ``N`` classes, in one of two forms:
+
+* the Jacobian entry :math:`\partial s_i / \partial z_j`, in ``s_i``, ``s_j`` (``c`` may
+  stand for ``j``: ``s_c``), ``z_i``, ``z_j``, ``i``, ``j`` and a Kronecker delta
+  ``KroneckerDelta(i, j)``, ``delta(i, j)`` or ``(i == j)``: ``s_i*((i == j) - s_j)``;
+* the VJP, the gradient with respect to :math:`z_i` given :math:`g = \partial L/\partial s`,
+  in ``s_i``, ``g_i`` and sums over the classes of the vectors ``s``, ``g``, ``z``:
+  ``s_i*(g_i - sum(g*s))`` (``dot(g, s)`` is the same sum). A formula naming ``g`` is
+  read as a VJP.
+
+Both are compared with the derived gradient for N = 2, 3, 4 and every i (and j), at
+random logits.
+
+**Dense**, :math:`Y = XW + \mathbf{1}b` with ``X`` (m x n), ``W`` (n x k), ``b`` (1 x k)
+and ``G`` = :math:`\partial L/\partial Y` (m x k); ``wrt`` names the gradient: ``"X"``
+(:math:`GW^\top`), ``"W"`` (:math:`X^\top G`) or ``"b"`` (:math:`\mathbf{1}^\top G`). A
+formula is a matrix expression: ``*`` and ``@`` are the matrix product, ``M.T`` the
+transpose (the one attribute allowed), ``dot(A, B)``, ``sum(G, axis=0)`` (a 1 x k row),
+``ones(1, m)`` with ``m``, ``n``, ``k`` the sizes. It is evaluated on matrices of
+symbols of the shapes 3x4 and 4x2 (every size different, so a transpose in the wrong
+place cannot fit) and compared entry by entry, exactly.
+
+>>> from symbolic.ops import op
+>>> grade(op("dense"), "X.T @ G", "W").equal
+True
+>>> print(grade(op("dense"), "X*G", "W").explanation)  # doctest: +ELLIPSIS
+X*G: the shapes do not fit, (m x n)*(m x k): X is m x n, W n x k, b 1 x k and G m x k; ...
+>>> grade(op("softmax"), "s_i*((i == j) - s_j)", None).equal
+True
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+
+SIZES = {"m": 3, "n": 4, "k": 2}  # all different: a misplaced transpose cannot fit
+LETTERS = {3: "m", 4: "n", 2: "k", 1: "1"}
+SOFTMAX_CLASSES = (2, 3, 4)
+
+
+def grade(entry: object, formula: str, wrt: str | None) -> object:
+    """The ``CheckResult`` of ``formula`` against softmax's or dense's gradient."""
+    from symbolic.ops import Affine
+
+    if isinstance(entry, Affine):
+        return _dense(entry.name, formula, wrt)
+    return _softmax(entry.name, formula)
+
+
+def _parse(formula: str, names: dict, grammar: object) -> sp.Basic:
+    from symbolic.check import FormulaError
+    from symbolic.formula import parse
+
+    try:
+        return parse(formula, names, grammar)
+    except ValueError as error:  # a ShapeError is one: the caller catches it first
+        if isinstance(error, sp.ShapeError):
+            raise
+        raise FormulaError(str(error)) from None
+
+
+# ----- dense -----
+
+
+def _matrices() -> dict[str, sp.ImmutableMatrix]:
+    m, n, k = SIZES["m"], SIZES["n"], SIZES["k"]
+
+    def named(letter: str, rows: int, cols: int) -> sp.ImmutableMatrix:
+        return sp.ImmutableMatrix(rows, cols, lambda r, c: sp.Symbol(f"{letter}{r}{c}", real=True))
+
+    return {
+        "X": named("X", m, n),
+        "W": named("W", n, k),
+        "b": named("b", 1, k),
+        "G": named("G", m, k),
+    }
+
+
+def _dense(name: str, formula: str, wrt: str | None):
+    from symbolic.check import CheckResult, FormulaError, grammar, notes
+    from symbolic.formula import Grammar
+
+    if wrt not in ("X", "W", "b"):
+        raise FormulaError(
+            "dense has three gradients: say which with wrt='X' (G*W.T), wrt='W' (X.T*G) "
+            f"or wrt='b' (sum(G, axis=0)); got wrt={wrt!r}"
+        )
+    names: dict = _matrices() | {letter: sp.Integer(size) for letter, size in SIZES.items()}
+    ones = (lambda r, c: sp.ones(int(r), int(c)).as_immutable(), 2, 2)
+    calls = {
+        "ones": ones,
+        "dot": (lambda a, b: a * b, 2, 2),
+        "transpose": (lambda a: a.T, 1, 1),
+        "sum": (_sum, 1, 1),
+    }
+    base = grammar(names)
+    extras = Grammar(
+        calls=base.calls | calls, constants=base.constants, caret=True, matrices=True,
+        keywords=frozenset({"sum"}),
+    )  # fmt: skip
+    X, W, G = names["X"], names["W"], names["G"]
+    truth = {"X": G * W.T, "W": X.T * G, "b": sp.ones(1, SIZES["m"]) * G}[wrt]
+    shown = {"X": "G*W.T", "W": "X.T*G", "b": "ones(1, m)*G"}[wrt]
+    read = notes(formula)
+
+    def refused(explanation: str) -> CheckResult:
+        return CheckResult(
+            name, formula.strip(), shown, False, "differ", explanation=explanation, notes=read
+        )
+
+    try:
+        parsed = _parse(formula, names, extras)
+    except sp.ShapeError as error:
+        return refused(f"{formula}: the shapes do not fit, {_shapes(error)}{_LEGEND}")
+    except TypeError:
+        return refused(f"{formula}: adds or compares a number and a matrix{_LEGEND}")
+    if not isinstance(parsed, sp.MatrixBase):
+        return refused(
+            f"your formula is a number, the gradient dL/d{wrt} is a {_shape(truth)} matrix"
+            + ("; sum over the batch only, sum(G, axis=0)" if wrt == "b" else "")
+        )
+    if parsed.shape != truth.shape:
+        hint = (
+            "; sum over the batch, sum(G, axis=0)" if wrt == "b" and parsed.shape == G.shape else ""
+        )
+        hint = hint or ("; transpose it" if parsed.shape == truth.T.shape else "")
+        return refused(
+            f"your formula is {_shape(parsed)}, the gradient dL/d{wrt} is {_shape(truth)} "
+            f"like {wrt}{hint}"
+        )
+    gaps = [
+        (index, sp.expand(a - b)) for index, (a, b) in enumerate(zip(parsed, truth, strict=True))
+    ]
+    wrong = [(index, gap) for index, gap in gaps if gap != 0]
+    if not wrong:
+        method = "proven entry by entry on X 3x4, W 4x2, b 1x2, G 3x2 (m, n, k = 3, 4, 2)"
+        return CheckResult(name, formula.strip(), shown, True, method, notes=read)
+    return refused(_matrix_difference(parsed, truth, wrong[0][0]))
+
+
+_LEGEND = ": X is m x n, W n x k, b 1 x k and G m x k; a transpose missing or misplaced?"
+
+
+def _sum(a: sp.Basic, axis: int | None = None) -> sp.Basic:
+    """NumPy's sum: every entry, or over rows (``axis=0``: a 1 x k row) or columns."""
+    if not isinstance(a, sp.MatrixBase):
+        raise ValueError("sum takes a matrix, as in sum(G, axis=0)")
+    if axis is None:
+        return sum(a, sp.S.Zero)
+    if axis == 0:
+        return (sp.ones(1, a.rows) * a).as_immutable()
+    if axis == 1:
+        return (a * sp.ones(a.cols, 1)).as_immutable()
+    raise ValueError(f"sum's axis is 0, 1 or None, got {axis!r}")
+
+
+def _shape(matrix: sp.MatrixBase) -> str:
+    rows, cols = matrix.shape
+    return f"{LETTERS.get(rows, rows)} x {LETTERS.get(cols, cols)} ({rows}x{cols})"
+
+
+def _shapes(error: Exception) -> str:
+    import re
+
+    text = re.sub(
+        r"\((\d+), (\d+)\)",
+        lambda found: f"({LETTERS[int(found[1])]} x {LETTERS[int(found[2])]})",
+        str(error).split(": ", 1)[-1].rstrip("."),
+    )
+    return text.replace(" * ", "*")
+
+
+def _matrix_difference(parsed: sp.MatrixBase, truth: sp.MatrixBase, index: int) -> str:
+    """Where the two differ, at small random integers; or the constant factor they differ by."""
+    ratio = sp.simplify(parsed[index] / truth[index]) if truth[index] != 0 else None
+    if (
+        ratio is not None
+        and ratio.is_number
+        and sp.expand(parsed - ratio * truth) == sp.zeros(*parsed.shape)
+    ):
+        if ratio == -1:
+            return "a sign error: your formula is minus the gradient"
+        return f"a constant factor is off: your formula is the gradient times {ratio}"
+    rng = random.Random(0)
+    symbols = sorted(parsed.free_symbols | truth.free_symbols, key=str)
+    values = {symbol: sp.Integer(rng.randint(-3, 3)) for symbol in symbols}
+    row, col = divmod(index, parsed.cols)
+    mine, theirs = parsed[index].xreplace(values), truth[index].xreplace(values)
+    symbolic = f"{parsed[index]} against {truth[index]}"
+    if mine == theirs:  # a coincidence of the small integers: say it in symbols
+        return f"entry [{row}, {col}] differs: {symbolic}"
+    return (
+        f"entry [{row}, {col}] differs: with X, W, b, G of small integers (seed 0) your "
+        f"formula gives {mine}, the gradient is {theirs}"
+        + (f"; in symbols, {symbolic}" if len(symbolic) < 160 else "")
+    )
+
+
+# ----- softmax -----
+
+
+def _softmax(name: str, formula: str):
+    from symbolic.check import CheckResult, FormulaError, _identifiers, grammar, notes
+    from symbolic.formula import Grammar
+    from symbolic.grader_samples import Point, explain, show
+    from symbolic.ops import g, i, j, s, z
+
+    k = sp.Dummy("k", integer=True, nonnegative=True)
+    classes = sp.Symbol("N", integer=True, positive=True)
+    vectors = {letter: sp.Dummy(letter) for letter in "sgz"}
+    base = {"s": s, "g": g, "z": z}
+    names: dict = {"i": i, "j": j, "c": j, "N": classes} | vectors
+    for letter, indexed in base.items():
+        names |= {f"{letter}_i": indexed[i], f"{letter}_j": indexed[j], f"{letter}_c": indexed[j]}
+
+    def summed(expr: sp.Expr) -> sp.Expr:
+        entry = {vectors[letter]: indexed[k] for letter, indexed in base.items()}
+        return sp.Sum(expr.xreplace(entry), (k, 0, classes - 1))
+
+    delta = (sp.KroneckerDelta, 2, 2)
+    calls = {"sum": (summed, 1, 1), "dot": (lambda a, b: summed(a * b), 2, 2)}
+    calls |= {"KroneckerDelta": delta, "delta": delta}
+    student = grammar(names)
+    extras = Grammar(
+        calls=student.calls | calls, constants=student.constants, caret=True, conditions=True
+    )
+    parsed = _parse(formula, names, extras)
+    loose = sorted(v.name for v in parsed.free_symbols if v in vectors.values())
+    if loose:
+        raise FormulaError(
+            f"{loose[0]} alone is the whole vector: use it inside sum(...), as in sum(g*s), "
+            f"or name an entry, {loose[0]}_i or {loose[0]}_j"
+        )
+    vjp = (
+        "g" in _identifiers(formula)
+        or "g_i" in _identifiers(formula)
+        or "g_j" in _identifiers(formula)
+    )
+    display = {
+        indexed[index]: sp.Symbol(f"{letter}_{index}")
+        for letter, indexed in base.items()
+        for index in (i, j)
+    } | {k: sp.Symbol("k", integer=True)}
+    if vjp:
+        truth = s[i] * (g[i] - sp.Sum(g[k] * s[k], (k, 0, classes - 1)))
+        noun = "gradient"
+    else:
+        truth = s[i] * (sp.KroneckerDelta(i, j) - s[j])
+        noun = "derivative"
+    shown = truth.xreplace(display)
+    rng = random.Random(0)
+    points = []
+    for count in SOFTMAX_CLASSES:
+        logits = [sp.Rational(rng.randint(-3000, 3000), 1000) for _ in range(count)]
+        total = sum(sp.exp(v) for v in logits)
+        values = {}
+        for index, logit in enumerate(logits):
+            values[s[index]] = sp.N(sp.exp(logit) / total, 40)
+            values[z[index]] = logit
+            values[g[index]] = sp.Rational(rng.randint(-2000, 2000), 1000)
+        for row in range(count):
+            for col in range(count) if not vjp else (row,):
+                at = {classes: count, i: row, j: col}
+                mine, theirs = (_evaluate(e, at, values) for e in (parsed, truth))
+                where = "i = j" if row == col else "i != j"
+                shown_at = {"N": count, "i": row} | ({} if vjp else {"j": col})
+                points.append(Point(shown_at, mine, theirs, False, "everywhere" if vjp else where))
+    differ = [point for point in points if point.differs]
+    read = notes(formula)
+    parsed = parsed.xreplace(display)
+    if not differ:
+        method = "equal to 30 digits for N = 2, 3, 4, every i" + ("" if vjp else " and j")
+        return CheckResult(name, parsed, shown, True, method, notes=read)
+    point = sorted(differ, key=lambda p: p.mine is None)[0]
+    from symbolic.grader_samples import Sampled
+
+    explanation = explain(Sampled(points, []), i)
+    if not vjp and all(p.interval == "i != j" for p in differ):
+        explanation += " (the diagonal alone: the i != j entries are -s_i*s_j)"
+    if vjp and not parsed.has(sp.Sum):
+        explanation += "; a VJP sums over every class (sum(g*s)): each z_i moves every s_j"
+    where = ", ".join(f"{key} = {value}" for key, value in point.at.items())
+    mine = "no finite value" if point.mine is None else show(point.mine)
+    example = f"at {where}: your formula gives {mine}, the {noun} is {show(point.truth)}"
+    return CheckResult(
+        name, parsed, shown, False, "differ", point.at, (point.mine, point.truth),
+        explanation, example, read,
+    )  # fmt: skip
+
+
+def _evaluate(expr: sp.Expr, at: dict, values: dict) -> sp.Expr | None:
+    from symbolic.grader_samples import value
+
+    try:
+        concrete = expr.xreplace(at).doit()
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return value(concrete, values)
