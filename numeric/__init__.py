@@ -17,24 +17,31 @@ from numeric.losses import (
     SoftmaxCrossEntropy,
 )
 from numeric.model import ArchitectureMismatch, Model, ModelFileError, accuracy
-from numeric.optimizers import SGD, Adam
+from numeric.normalization import BatchNorm, LayerNorm
+from numeric.optimizers import SGD, Adagrad, Adam, RMSprop
+from numeric.regularization_layers import Dropout
 from numeric.training import Diverged
 
 __all__ = [
     "Activation",
+    "Adagrad",
     "Adam",
     "ArchitectureMismatch",
+    "BatchNorm",
     "BinaryCrossEntropy",
     "CategoricalCrossEntropy",
     "Dense",
+    "Dropout",
     "Diverged",
     "Kernel",
+    "LayerNorm",
     "Loss",
     "Huber",
     "MeanAbsoluteError",
     "MeanSquaredError",
     "Model",
     "ModelFileError",
+    "RMSprop",
     "ReLU",
     "SGD",
     "Sigmoid",

@@ -8,6 +8,9 @@ Contract (the seed's names): ``forward(inputs)`` sets and returns ``.output``;
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from numeric.kernels import kernels
@@ -21,8 +24,34 @@ def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
+# The regularisers of a Dense layer, as the nnfs book names them: keyword -> (parameter,
+# penalty op of the table). Each adds lambda * the penalty to the loss, and its derived
+# gradient to dweights or dbiases.
+REGULARIZERS = {
+    "weight_regularizer_l1": ("weights", "l1_penalty"),
+    "weight_regularizer_l2": ("weights", "l2_penalty"),
+    "bias_regularizer_l1": ("biases", "l1_penalty"),
+    "bias_regularizer_l2": ("biases", "l2_penalty"),
+}
+
+
+def _strength(name: str, value: object) -> float:
+    """A regulariser's lambda: a finite float >= 0, or a ``ValueError`` naming it."""
+    lam = float(value) if isinstance(value, numbers.Real) else math.nan
+    if isinstance(value, bool) or not 0 <= lam < math.inf:
+        raise ValueError(f"Dense: {name} must be a number >= 0 and finite, got {value!r}")
+    return lam
+
+
 class Dense:
-    """``output = inputs @ weights + biases``; inputs: (batch, n_inputs)."""
+    """``output = inputs @ weights + biases``; inputs: (batch, n_inputs).
+
+    ``weight_regularizer_l1`` / ``_l2`` and ``bias_regularizer_l1`` / ``_l2`` (the nnfs
+    book's chapter 14) add ``lambda * sum |w|`` or ``lambda * sum w**2`` to the loss
+    (``regularization_loss()``) and the penalty's gradient to ``dweights`` / ``dbiases``,
+    both from the kernels of the table's ``l1_penalty`` / ``l2_penalty``
+    (L1: ``lambda * sign(w)``, 0 at w = 0).
+    """
 
     def __init__(
         self,
@@ -31,11 +60,45 @@ class Dense:
         init: str = "glorot",
         rng: np.random.Generator | int | None = None,
         dtype: type = np.float64,
+        weight_regularizer_l1: float = 0.0,
+        weight_regularizer_l2: float = 0.0,
+        bias_regularizer_l1: float = 0.0,
+        bias_regularizer_l2: float = 0.0,
     ) -> None:
         self.n_inputs, self.n_neurons, self.init = int(n_inputs), int(n_neurons), init
+        given = {
+            "weight_regularizer_l1": weight_regularizer_l1,
+            "weight_regularizer_l2": weight_regularizer_l2,
+            "bias_regularizer_l1": bias_regularizer_l1,
+            "bias_regularizer_l2": bias_regularizer_l2,
+        }
+        for name, value in given.items():
+            setattr(self, name, _strength(name, value))
         self.rng = _generator(rng)
         self.initialize(init, dtype)
         self._forward, self._backward = kernels("dense")
+
+    @property
+    def regularizers(self) -> dict[str, float]:
+        """The regularisers in use (lambda > 0), by keyword."""
+        return {name: getattr(self, name) for name in REGULARIZERS if getattr(self, name) > 0}
+
+    def _penalties(self) -> list[tuple[str, object, object]]:
+        """(parameter, forward, backward) of each regulariser in use: the penalty op's kernels
+        at this lambda (``l2_penalty(lambda_=0.0005)``), generated on first use."""
+        used = self.regularizers
+        cached = getattr(self, "_penalty_kernels", None)
+        if cached is None or cached[0] != used:  # looked up once, not per step
+            penalties = []
+            for name, lam in used.items():
+                parameter, op = REGULARIZERS[name]
+                penalties.append((parameter, *kernels(f"{op}(lambda_={lam!r})")))
+            cached = self._penalty_kernels = (used, penalties)
+        return cached[1]
+
+    def regularization_loss(self) -> float:
+        """The sum of this layer's penalties at its current weights and biases (0 without)."""
+        return float(sum(forward(getattr(self, p)) for p, forward, _ in self._penalties()))
 
     def initialize(self, init: str, dtype: type | None = None) -> None:
         """Draw the weights: "glorot" (normal, variance 2/(in+out)) or "he" (2/in)."""
@@ -65,6 +128,11 @@ class Dense:
         to_inputs, to_weights, to_biases = self._backward.parts
         self.dweights = to_weights(self.inputs, self.weights, dvalues)
         self.dbiases = to_biases(self.inputs, self.weights, dvalues)
+        for parameter, _, gradient in self._penalties():  # the regularisers' derived gradients
+            if parameter == "weights":
+                self.dweights = self.dweights + gradient(self.weights)
+            else:
+                self.dbiases = self.dbiases + gradient(self.biases)
         self.dinputs = to_inputs(self.inputs, self.weights, dvalues) if inputs_gradient else None
         return self.dinputs
 
@@ -73,7 +141,8 @@ class Dense:
         return self
 
     def __repr__(self) -> str:
-        return f"Dense({self.n_inputs}, {self.n_neurons})"
+        extra = "".join(f", {name}={lam!r}" for name, lam in self.regularizers.items())
+        return f"Dense({self.n_inputs}, {self.n_neurons}{extra})"
 
 
 class Activation:

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 
 import numpy as np
@@ -32,6 +34,7 @@ class Model:
         self.layers: list = []
         self.loss = loss
         self.history: History = {}
+        self.optimizer: object | None = None  # what Model.load restores, if it was saved
         for layer in layers or []:
             self.add(layer)
 
@@ -62,10 +65,36 @@ class Model:
         dense = self.dense_layers
         return dense[0].weights.dtype if dense else np.dtype(np.float64)
 
+    def regularization_loss(self) -> float:
+        """The sum of every Dense layer's L1/L2 penalties at its current parameters.
+
+        ``fit`` reports ``loss = data_loss + regularization_loss``, as the nnfs book does.
+        """
+        return float(sum(layer.regularization_loss() for layer in self.dense_layers))
+
+    @property
+    def trainable_layers(self) -> list:
+        """The layers an optimizer updates: Dense, and those marked ``trainable`` (norms)."""
+        return [k for k in self.layers if isinstance(k, Dense) or getattr(k, "trainable", False)]
+
     def astype(self, dtype: type) -> Model:
-        for layer in self.dense_layers:
+        for layer in self.trainable_layers:
             layer.astype(dtype)
         return self
+
+    @contextmanager
+    def _mode(self, training: bool) -> Iterator[None]:
+        """Every layer with a ``training`` flag (Dropout, BatchNorm) set to ``training``
+        for the block, as PyTorch's ``model.train()`` / ``model.eval()``; restored after."""
+        layers = [layer for layer in self.layers if hasattr(layer, "training")]
+        before = [layer.training for layer in layers]
+        try:
+            for layer in layers:
+                layer.training = training
+            yield
+        finally:
+            for layer, flag in zip(layers, before, strict=True):
+                layer.training = flag
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         output = X
@@ -132,11 +161,14 @@ class Model:
         from numeric.blas import Threads
 
         outputs = []
-        with Threads(blas_threads, block=1, blocks=1) as threads:
+        with self._mode(training=False), Threads(blas_threads, block=1, blocks=1) as threads:
             for k in range(0, len(X), batch_size):
                 threads.tick()
                 outputs.append(self.forward(X[k : k + batch_size]))
-        return np.concatenate(outputs) if outputs else self.forward(X)
+        if not outputs:
+            with self._mode(training=False):
+                return self.forward(X)
+        return np.concatenate(outputs)
 
     def _probabilities(self, output: np.ndarray) -> np.ndarray:
         return self.loss._softmax(output) if isinstance(self.loss, SoftmaxCrossEntropy) else output
@@ -194,21 +226,22 @@ class Model:
         """
         from numeric.training import train
 
-        return train(
-            self,
-            X,
-            y,
-            epochs=epochs,
-            batch_size=batch_size,
-            optimizer=optimizer or SGD(learning_rate=0.1),
-            validation_data=validation_data,
-            seed=seed,
-            check_finite_inputs=check_finite_inputs,
-            verbose=verbose,
-            on_step=on_step,
-            fused=fused,
-            blas_threads=blas_threads,
-        )
+        with self._mode(training=True):  # validation inside goes through evaluate: eval mode
+            return train(
+                self,
+                X,
+                y,
+                epochs=epochs,
+                batch_size=batch_size,
+                optimizer=optimizer or SGD(learning_rate=0.1),
+                validation_data=validation_data,
+                seed=seed,
+                check_finite_inputs=check_finite_inputs,
+                verbose=verbose,
+                on_step=on_step,
+                fused=fused,
+                blas_threads=blas_threads,
+            )
 
     # ----- save / load: the file format is numeric/model_file.py -----
 
@@ -216,14 +249,18 @@ class Model:
         """Layer kinds, sizes, activation names and parameters, loss, dtype, user formulas."""
         return model_file.architecture(self)
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, optimizer: object | None = None) -> None:
         """Write architecture (JSON) and weights to the ``.npz`` at ``path``, atomically.
+
+        With ``optimizer``, its hyperparameters, step count and state (moments, caches,
+        velocities) too: ``Model.load`` then sets ``model.optimizer``, and
+        ``fit(..., optimizer=model.optimizer)`` resumes bit for bit.
 
         The archive is written to a temporary file in the same directory, then
         renamed over ``path`` (``os.replace``): a crash mid-save leaves any
         previous file intact.
         """
-        model_file.save(self, path)
+        model_file.save(self, path, optimizer)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Model:

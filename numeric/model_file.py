@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from numeric import optimizer_file
+
 FORMAT = "backprop-derived Model"
 VERSION = 2  # 2: activation parameters and user-defined formulas; 1 is still read
 
@@ -40,7 +42,17 @@ MAX_ARCHITECTURE_BYTES = 8 << 20  # the JSON member (4 bytes a character in .npy
 MAX_MEMBERS = 2 * MAX_LAYERS + 1
 MAX_DIRECTORY_BYTES = MAX_MEMBERS * 256  # the zip's central directory
 DTYPES = ("float32", "float64")
-TOP_LEVEL = {"format", "version", "dtype", "loss", "loss_class", "layers", "definitions"}
+# "optimizer": written only with model.save(path, optimizer=...); numeric/optimizer_file.py
+TOP_LEVEL = {
+    "format",
+    "version",
+    "dtype",
+    "loss",
+    "loss_class",
+    "layers",
+    "definitions",
+    "optimizer",
+}
 
 
 class ModelFileError(ValueError):
@@ -61,7 +73,10 @@ def architecture(model: object) -> dict:
     layers, definitions = [], {}
     for layer in model.layers:
         if isinstance(layer, Dense):
-            layers.append({"kind": "dense", "inputs": layer.n_inputs, "outputs": layer.n_neurons})
+            spec = {"kind": "dense", "inputs": layer.n_inputs, "outputs": layer.n_neurons}
+            if getattr(layer, "regularizers", None):  # the nnfs keywords, floats kept exactly
+                spec["regularizers"] = dict(layer.regularizers)
+            layers.append(spec)
         elif isinstance(layer, Activation):
             name, params = _base_name(layer.entry), _params(layer.entry)
             layers.append({"kind": "activation", "name": name, "params": params})
@@ -82,10 +97,14 @@ def architecture(model: object) -> dict:
     }
 
 
-def save(model: object, path: str | os.PathLike) -> None:
-    """Write ``model`` to the ``.npz`` at ``path`` atomically (temporary file + rename)."""
+def save(model: object, path: str | os.PathLike, optimizer: object | None = None) -> None:
+    """Write ``model`` (and ``optimizer``'s state, if given) to the ``.npz`` at ``path``
+    atomically (temporary file + rename)."""
     path = Path(path)
-    arrays = {"architecture": np.array(json.dumps(architecture(model)))}
+    spec, arrays = architecture(model), {}
+    if optimizer is not None:
+        spec["optimizer"], arrays = optimizer_file.describe(optimizer, model)
+    arrays["architecture"] = np.array(json.dumps(spec))
     for k, layer in enumerate(model.layers):
         if hasattr(layer, "weights"):
             arrays[f"layer{k}.weights"] = layer.weights
@@ -242,6 +261,21 @@ def _text(value: object, what: str, limit: int = 200) -> str:
     return value
 
 
+DENSE_FIELDS = ("kind", "inputs", "outputs")
+
+
+def _regularizers(value: object, k: int) -> dict[str, float]:
+    """A Dense layer's L1/L2 strengths: known keywords, each a finite number > 0."""
+    from numeric.layers import REGULARIZERS
+
+    if not isinstance(value, dict) or not set(value) <= set(REGULARIZERS):
+        raise _Bad(f"layer {k} regularizers must map {', '.join(REGULARIZERS)} to numbers"[:300])
+    for name, lam in value.items():
+        if type(lam) not in (int, float) or not 0 < lam < math.inf:
+            raise _Bad(f"layer {k} {name} must be a finite number > 0, got {lam!r}"[:300])
+    return {name: float(lam) for name, lam in value.items()}
+
+
 _LEGACY_PARAMS = re.compile(r"^(\w+)\((.*)\)$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -252,11 +286,14 @@ def _layer(spec: object, k: int, version: int) -> dict:
         raise _Bad(f"layer {k} must be an object, got {spec!r}"[:300])
     kind = spec.get("kind")
     if kind == "dense":
-        if set(spec) != {"kind", "inputs", "outputs"}:
+        if not {"kind", "inputs", "outputs"} <= set(spec) <= {*DENSE_FIELDS, "regularizers"}:
             raise _Bad(f"layer {k} (dense) must have exactly kind, inputs and outputs: {spec}")
         inputs = _integer(spec["inputs"], f"layer {k} inputs", 1, MAX_WIDTH)
         outputs = _integer(spec["outputs"], f"layer {k} outputs", 1, MAX_WIDTH)
-        return {"kind": "dense", "inputs": inputs, "outputs": outputs}
+        checked = {"kind": "dense", "inputs": inputs, "outputs": outputs}
+        if "regularizers" in spec:
+            checked["regularizers"] = _regularizers(spec["regularizers"], k)
+        return checked
     if kind != "activation":
         raise _Bad(f"layer {k} has kind {kind!r}; a layer is 'dense' or 'activation'"[:300])
     if not set(spec) <= {"kind", "name", "params"} or "name" not in spec:
@@ -343,7 +380,7 @@ def check_architecture(architecture: object) -> dict:
         _definition(name, saved)
         if name not in used:
             raise _Bad(f"the definition of {name!r} is not used by any layer or the loss"[:300])
-    return {
+    checked_architecture = {
         "format": FORMAT,
         "version": version,
         "dtype": dtype,
@@ -352,6 +389,18 @@ def check_architecture(architecture: object) -> dict:
         "layers": checked,
         "definitions": definitions,
     }
+    if "optimizer" in architecture:
+        try:
+            checked_architecture["optimizer"] = optimizer_file.check(
+                architecture["optimizer"], _dense_shapes(checked)
+            )
+        except optimizer_file.BadOptimizer as problem:
+            raise _Bad(str(problem)) from None
+    return checked_architecture
+
+
+def _dense_shapes(layers: list[dict]) -> dict[int, tuple[int, int]]:
+    return {k: (s["inputs"], s["outputs"]) for k, s in enumerate(layers) if s["kind"] == "dense"}
 
 
 def _definition(name: str, saved: object) -> None:
@@ -477,6 +526,9 @@ def _read_archive(archive: zipfile.ZipFile) -> tuple[dict, dict[str, np.ndarray]
         if spec["kind"] == "dense":
             declared[f"layer{k}.weights.npy"] = (spec["inputs"], spec["outputs"])
             declared[f"layer{k}.biases.npy"] = (1, spec["outputs"])
+    if "optimizer" in architecture:
+        shapes = _dense_shapes(architecture["layers"])
+        declared.update(optimizer_file.members(architecture["optimizer"], shapes))
     for name in names:
         if name != "architecture.npy" and name not in declared:
             raise _Bad(f"member {name!r} is not part of the architecture"[:300])
@@ -595,10 +647,14 @@ def load(path: str | os.PathLike) -> object:
     for k, spec in enumerate(architecture["layers"]):
         if spec["kind"] == "dense":
             layers.append(_dense(arrays[f"layer{k}.weights"], arrays[f"layer{k}.biases"]))
+            for name, lam in spec.get("regularizers", {}).items():
+                setattr(layers[-1], name, lam)
         else:
             layers.append(_activation(spec["name"], path, spec["params"]))
     model = Model(loss=_loss(architecture["loss"], architecture["loss_class"], path))
     model.layers = layers  # sizes chain: checked with the architecture
+    if "optimizer" in architecture:  # saved with model.save(path, optimizer=...)
+        model.optimizer = optimizer_file.build(architecture["optimizer"], arrays, layers)
     return model
 
 
@@ -626,7 +682,8 @@ def describe(value: object) -> str:
     words = []
     for spec in value:
         if spec["kind"] == "dense":
-            words.append(f"Dense({spec['inputs']}, {spec['outputs']})")
+            extra = "".join(f", {n}={v!r}" for n, v in spec.get("regularizers", {}).items())
+            words.append(f"Dense({spec['inputs']}, {spec['outputs']}{extra})")
         elif spec["params"]:
             params = ", ".join(f"{k}={v!r}" for k, v in spec["params"].items())
             words.append(f"{spec['name']}({params})")

@@ -135,4 +135,67 @@ class Adam(_Optimizer):
             param -= self.current_learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+class Adagrad(_Optimizer):
+    """Adagrad (Duchi et al. 2011) as the nnfs book writes it; ``decay`` as in ``SGD``.
+
+    ``cache += g²``, ``p -= lr_t g / (sqrt(cache) + epsilon)``: each parameter's rate
+    shrinks with the sum of its squared gradients, hence the book's default rate of 1.
+    """
+
+    def __init__(self, learning_rate: float = 1.0, decay: float = 0.0, epsilon: float = 1e-7):
+        super().__init__(learning_rate, decay)
+        self.epsilon = _hyperparameter(type(self).__name__, "epsilon", epsilon, POSITIVE)
+
+    def __repr__(self) -> str:
+        return (
+            f"Adagrad(learning_rate={self.learning_rate}, decay={self.decay}, "
+            f"epsilon={self.epsilon})"
+        )
+
+    def update_params(self, layer: object) -> None:
+        state = self._state(layer)
+        for name, grad_name in PARAMETERS:
+            param, grad = getattr(layer, name), getattr(layer, grad_name)
+            if name not in state:
+                state[name] = (np.zeros_like(param),)
+            (cache,) = state[name]
+            cache += grad * grad
+            param -= self.current_learning_rate * grad / (np.sqrt(cache) + self.epsilon)
+
+
+class RMSprop(_Optimizer):
+    """RMSprop (Tieleman & Hinton 2012) as the nnfs book writes it; ``decay`` as in ``SGD``.
+
+    ``cache = rho cache + (1 - rho) g²``, ``p -= lr_t g / (sqrt(cache) + epsilon)``.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        decay: float = 0.0,
+        epsilon: float = 1e-7,
+        rho: float = 0.9,
+    ):
+        super().__init__(learning_rate, decay)
+        self.epsilon = _hyperparameter(type(self).__name__, "epsilon", epsilon, POSITIVE)
+        self.rho = _hyperparameter(type(self).__name__, "rho", rho, FRACTION)
+
+    def __repr__(self) -> str:
+        return (
+            f"RMSprop(learning_rate={self.learning_rate}, decay={self.decay}, "
+            f"epsilon={self.epsilon}, rho={self.rho})"
+        )
+
+    def update_params(self, layer: object) -> None:
+        state = self._state(layer)
+        for name, grad_name in PARAMETERS:
+            param, grad = getattr(layer, name), getattr(layer, grad_name)
+            if name not in state:
+                state[name] = (np.zeros_like(param),)
+            (cache,) = state[name]
+            cache *= self.rho
+            cache += (1 - self.rho) * grad * grad
+            param -= self.current_learning_rate * grad / (np.sqrt(cache) + self.epsilon)
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}

@@ -22,7 +22,10 @@ The history is a dict of per-epoch lists: ``loss`` and ``accuracy`` (means over
 the epoch's mini-batches), ``val_loss`` and ``val_accuracy`` with
 ``validation_data``, and ``grad_norm``: for each epoch, one value per Dense
 layer, the mean over the epoch's steps of ``||dweights||`` (Frobenius), to see
-gradients vanish or explode. Regression losses record no accuracy.
+gradients vanish or explode. Regression losses record no accuracy. A model with
+regularisers (``Dense(..., weight_regularizer_l2=...)``) goes layer by layer, and its
+``loss`` is the nnfs book's ``data_loss + regularization_loss``, both also recorded
+(the penalties at the weights each step starts from); ``val_loss`` is the data loss.
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ def _stalled(history: History, y: np.ndarray, optimizer: object) -> str | None:
 
 
 def _parameters(model: object) -> list[np.ndarray]:
-    return [array for layer in model.dense_layers for array in (layer.weights, layer.biases)]
+    return [array for layer in model.trainable_layers for array in (layer.weights, layer.biases)]
 
 
 def _finite(arrays: list[np.ndarray]) -> bool:
@@ -185,6 +188,8 @@ def train(
     size = int(batch_size) if batch_size else max(len(X), 1)
     classify = model.is_classifier
     history: History = {"loss": []}
+    if _regularized(model):
+        history["data_loss"], history["regularization_loss"] = [], []
     if classify:
         history["accuracy"] = []
     if validation_data is not None:
@@ -227,10 +232,21 @@ def train(
 FUSED_FROM = 5e9
 
 
+def _regularized(model: object) -> bool:
+    return any(getattr(layer, "regularizers", None) for layer in model.dense_layers)
+
+
 def _planned(model: object, optimizer: object, fused: bool | None, work: float) -> object | None:
     """The fused step of ``model`` (None: layer by layer); ``fused=True`` insists on one,
     None takes it where it applies and pays for numba's start."""
     if fused is False:
+        return None
+    if _regularized(model):  # the fused loops hold no penalty
+        if fused:
+            raise ValueError(
+                "fused=True, but the fused step has no L1/L2 penalties; a model with "
+                "regularisers trains layer by layer (fused=None or False)"
+            )
         return None
     from numeric.fused import available, plan
 
@@ -269,7 +285,7 @@ def _epochs(
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(len(X))
-            loss_sum, correct = 0.0, 0.0
+            loss_sum, penalty_sum, correct = 0.0, 0.0, 0.0
             norms = np.zeros(len(model.dense_layers))
             steps = 0
             for step, start in enumerate(range(0, len(X), size), start=1):
@@ -289,18 +305,23 @@ def _epochs(
                     for saved, array in zip(last_good, params, strict=True):
                         np.copyto(saved, array)
                     try:
-                        loss, output = _step(model, optimizer, X[rows], y_batch, norms, epoch, step)
+                        loss, penalty, output = _step(
+                            model, optimizer, X[rows], y_batch, norms, epoch, step
+                        )
                     except BaseException:
                         for saved, array in zip(last_good, params, strict=True):
                             np.copyto(array, saved)
                         raise
                     if classify:
                         correct += model._accuracy(output, y_batch) * len(rows)
+                    penalty_sum += penalty * len(rows)
                 steps += 1
                 loss_sum += loss * len(rows)
                 if on_step is not None:
                     on_step(epoch, step, loss)
             row = {"loss": loss_sum / len(X), "accuracy": correct / len(X)}
+            row["regularization_loss"] = penalty_sum / len(X)
+            row["data_loss"] = row["loss"] - row["regularization_loss"]
             if validation_data is not None:
                 scores = model.evaluate(*validation_data)
                 row.update(val_loss=scores["loss"], val_accuracy=scores.get("accuracy"))
@@ -323,12 +344,14 @@ def _step(
     norms: np.ndarray,
     epoch: int,
     step: int,
-) -> tuple[float, np.ndarray]:
-    """One forward / backward / update; ``Diverged`` if the loss or weights stop being finite."""
+) -> tuple[float, float, np.ndarray]:
+    """One forward / backward / update: (data loss + penalties, penalties, output);
+    ``Diverged`` if the loss or weights stop being finite."""
     # Overflow is detected below from the values, not from NumPy's warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         output = model.forward(X)
-        loss = model.loss.calculate(output, y)
+        penalty = model.regularization_loss()
+        loss = model.loss.calculate(output, y) + penalty
         if not np.isfinite(loss):
             _diverged(optimizer, epoch, step, loss)
         model.backward(output, y, inputs_gradient=False)
@@ -336,10 +359,13 @@ def _step(
         for k, layer in enumerate(model.dense_layers):
             norms[k] += np.linalg.norm(layer.dweights)
             optimizer.update_params(layer)
+        for layer in model.trainable_layers:  # BatchNorm's and LayerNorm's gamma and beta
+            if layer not in model.dense_layers:
+                optimizer.update_params(layer)
         optimizer.post_update_params()
         if not _finite(_parameters(model)):
             _diverged(optimizer, epoch, step, None)
-    return loss, output
+    return loss, penalty, output
 
 
 def _diverged(optimizer: object, epoch: int, step: int, loss: float | None) -> None:
@@ -365,5 +391,5 @@ def _progress(epochs: int) -> object:
 
 
 def _postfix(history: History) -> dict[str, str]:
-    short = {"accuracy": "acc", "val_accuracy": "val_acc"}
+    short = {"accuracy": "acc", "val_accuracy": "val_acc", "regularization_loss": "reg_loss"}
     return {short.get(k, k): f"{v[-1]:.4f}" for k, v in history.items() if k != "grad_norm"}

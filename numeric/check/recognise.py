@@ -212,6 +212,9 @@ def penalty(w: np.ndarray, difference: np.ndarray, rtol: float, atol: float) -> 
     """
     from numeric.kernels import kernels
 
+    scale = float(np.max(np.abs(difference), initial=0.0))
+    bound = atol + rtol * max(scale, float(np.max(np.abs(w)))) if w.size else atol
+    directions = {}
     for name, label in PENALTIES:
         if name not in entries():
             continue
@@ -219,13 +222,23 @@ def penalty(w: np.ndarray, difference: np.ndarray, rtol: float, atol: float) -> 
         norm = float(np.vdot(direction, direction))
         if norm == 0:
             continue
+        directions[label] = direction
         lam = float(np.vdot(difference, direction)) / norm
-        scale = float(np.max(np.abs(difference), initial=0.0))
         residual = float(np.max(np.abs(difference - lam * direction), initial=0.0))
-        if lam > 0 and residual <= atol + rtol * max(scale, float(np.max(np.abs(w)))):
+        if lam > 0 and residual <= bound:
             return (
                 f"the objective with an {label} penalty, lambda = {lam:.3g} (forward's loss + "
                 f"lambda * sum {'w^2' if label == 'L2' else '|w|'}), not for forward alone"
+            )
+    if len(directions) == 2:  # both at once (the nnfs Dense takes an L1 and an L2 strength)
+        basis = np.stack([directions["L1"].ravel(), directions["L2"].ravel()], axis=1)
+        (l1, l2), *_ = np.linalg.lstsq(basis, difference.ravel(), rcond=None)
+        residual = float(np.max(np.abs(difference.ravel() - basis @ (l1, l2)), initial=0.0))
+        if l1 > 0 and l2 > 0 and residual <= bound:
+            return (
+                f"the objective with an L1+L2 penalty, lambda_L1 = {l1:.3g}, lambda_L2 = "
+                f"{l2:.3g} (forward's loss + lambda_L1 * sum |w| + lambda_L2 * sum w^2), "
+                f"not for forward alone"
             )
     return None
 
