@@ -17,9 +17,7 @@ from numeric.losses import (
     SoftmaxCrossEntropy,
 )
 from numeric.model import ArchitectureMismatch, Model, ModelFileError, accuracy
-from numeric.normalization import BatchNorm, LayerNorm
 from numeric.optimizers import SGD, Adagrad, Adam, RMSprop
-from numeric.regularization_layers import Dropout
 from numeric.training import Diverged
 
 __all__ = [
@@ -27,14 +25,11 @@ __all__ = [
     "Adagrad",
     "Adam",
     "ArchitectureMismatch",
-    "BatchNorm",
     "BinaryCrossEntropy",
     "CategoricalCrossEntropy",
     "Dense",
-    "Dropout",
     "Diverged",
     "Kernel",
-    "LayerNorm",
     "Loss",
     "Huber",
     "MeanAbsoluteError",
