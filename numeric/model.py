@@ -56,6 +56,16 @@ class Model:
         self.layers.append(layer)
         return self
 
+    def summary(self, print_fn: object = print) -> None:
+        """Print the layers, their output shapes and parameter counts, the totals and the
+        loss, as Keras does (``numeric.summary``); ``print(model)`` prints the same."""
+        print_fn(str(self))
+
+    def __str__(self) -> str:
+        from numeric.summary import summary
+
+        return summary(self)
+
     @property
     def dense_layers(self) -> list[Dense]:
         return [layer for layer in self.layers if isinstance(layer, Dense)]
