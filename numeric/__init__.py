@@ -17,7 +17,9 @@ from numeric.losses import (
     SoftmaxCrossEntropy,
 )
 from numeric.model import ArchitectureMismatch, Model, ModelFileError, accuracy
+from numeric.normalization import BatchNorm, LayerNorm
 from numeric.optimizers import SGD, Adagrad, Adam, RMSprop
+from numeric.regularization_layers import Dropout
 from numeric.training import Diverged
 
 __all__ = [
@@ -25,11 +27,14 @@ __all__ = [
     "Adagrad",
     "Adam",
     "ArchitectureMismatch",
+    "BatchNorm",
     "BinaryCrossEntropy",
     "CategoricalCrossEntropy",
     "Dense",
+    "Dropout",
     "Diverged",
     "Kernel",
+    "LayerNorm",
     "Loss",
     "Huber",
     "MeanAbsoluteError",

@@ -42,6 +42,10 @@ class KernelPrinter(NumPyPrinter):
     def _print_RowSum(self, expr: Any) -> str:
         return self._reduce_rows("numpy.sum", expr)
 
+    def _print_ColSum(self, expr: Any) -> str:
+        operand = self._print(expr.args[0])
+        return f"{self._module_format('numpy.sum')}({operand}, axis=0, keepdims=True)"
+
     def _print_RowMax(self, expr: Any) -> str:
         return self._reduce_rows("numpy.max", expr)
 

@@ -23,6 +23,12 @@ class RowSum(sp.Function):
     nargs = 1
 
 
+class ColSum(sp.Function):
+    r"""``ColSum(a)``: :math:`\sum_b a_{bj}` over the batch for each column ``j``, kept as a row."""
+
+    nargs = 1
+
+
 class RowMax(sp.Function):
     r"""``RowMax(a)``: :math:`\max_j a_{bj}` for each row ``b``, kept as a column."""
 

@@ -47,6 +47,8 @@ from symbolic.ops import (
     Composed,
     Elementwise,
     Loss,
+    Masked,
+    Normalization,
     Penalty,
     Rowwise,
     op,
@@ -247,6 +249,8 @@ def derivation_for(entry: Any) -> Derivation:
         Composed: _composed,
         Affine: _affine,
         Penalty: _penalty,
+        Masked: _masked,
+        Normalization: _normalization,
     }[type(entry)]
     return dataclasses.replace(build(entry, derived), obligations=derived.obligations)
 
@@ -331,5 +335,29 @@ def _affine(entry: Affine, derived: Derived) -> Derivation:
         doc=entry.doc,
         sections=sections,
         result=derived.backward.expr,
+        assumptions=derived.assumptions,
+    )
+
+
+# ----- dropout: the mask a symbol; batch and layer norm: index form over a group -----
+
+
+def _masked(entry: Masked, derived: Derived) -> Derivation:
+    from symbolic.dropout import masked_sections
+
+    sections = masked_sections(entry, derived)
+    return Derivation(
+        entry.name, entry.doc, sections, derived.backward.expr, assumptions=derived.assumptions
+    )
+
+
+def _normalization(entry: Normalization, derived: Derived) -> Derivation:
+    from symbolic.norm_steps import results, sections
+
+    return Derivation(
+        entry.name,
+        entry.doc,
+        sections(entry)[0],
+        results(entry),
         assumptions=derived.assumptions,
     )

@@ -12,7 +12,17 @@ from __future__ import annotations
 from functools import cache
 
 from symbolic.derived import Derived
-from symbolic.ops import Affine, Composed, Elementwise, Loss, Penalty, Rowwise, op
+from symbolic.ops import (
+    Affine,
+    Composed,
+    Elementwise,
+    Loss,
+    Masked,
+    Normalization,
+    Penalty,
+    Rowwise,
+    op,
+)
 
 
 def derived(name: str) -> Derived:
@@ -48,4 +58,12 @@ def derive_entry(entry: object) -> Derived:
         from symbolic.elementwise import derive_penalty
 
         return derive_penalty(entry)
+    if isinstance(entry, Masked):
+        from symbolic.dropout import derive_masked
+
+        return derive_masked(entry)
+    if isinstance(entry, Normalization):
+        from symbolic.normalization import derive_normalization
+
+        return derive_normalization(entry)
     raise TypeError(f"op {name!r} is a {type(entry).__name__}, which has no derivation")

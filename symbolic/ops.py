@@ -26,7 +26,7 @@ Conventions, set here and nowhere else:
 >>> OPS["sigmoid"].expr
 1/(1 + exp(-x))
 >>> sorted(OPS)[:3]
-['binary_cross_entropy', 'cross_entropy', 'dense']
+['batch_norm', 'binary_cross_entropy', 'cross_entropy']
 >>> OPS["l1_penalty"].expr
 lambda_*Abs(w)
 """
@@ -140,9 +140,44 @@ class Penalty(WithParams):
     params: tuple[tuple[sp.Symbol, float], ...] = ()  # (symbol, default value) pairs
 
 
-Op = Elementwise | Rowwise | Loss | Composed | Affine | Penalty
+@dataclass(frozen=True)
+class Masked:
+    r"""An op multiplied by a random mask: inverted dropout :math:`y = m x / (1 - r)`.
+
+    ``expr`` is a formula in ``x``, the mask ``m`` (each element 0 or 1, drawn 1 with
+    probability :math:`1 - r`) and the rate ``r``. The mask is a symbol of the
+    derivation, so its derivative is the mask itself, scaled. Kernels:
+    ``forward(x, m, rate)`` and ``backward(m, g, rate)``; at evaluation the layer is
+    the identity.
+    """
+
+    name: str
+    expr: sp.Expr
+    doc: str
+
+
+@dataclass(frozen=True)
+class Normalization:
+    r"""Normalisation over a group of ``N`` values, then a learnable scale and shift.
+
+    :math:`\hat x_i = (x_i - \mu)/\sqrt{v + \epsilon}`, :math:`y_i = \gamma \hat x_i + \beta`,
+    with :math:`\mu` and :math:`v` the mean and (biased) variance of the group.
+    ``axis`` says what the group is: ``"batch"`` (BatchNorm: one feature over the
+    samples of a batch, ``N`` the batch size) or ``"features"`` (LayerNorm: the
+    features of one sample). Kernels: ``forward(x, gamma, beta, eps, N)`` and
+    ``backward(x, gamma, g, eps, N)`` -> ``(dx, dgamma, dbeta)``.
+    """
+
+    name: str
+    axis: str
+    doc: str
+
+
+Op = Elementwise | Rowwise | Loss | Composed | Affine | Penalty | Masked | Normalization
 alpha = sp.Symbol("alpha", positive=True)  # the slope / scale of leaky ReLU and ELU
 lam = sp.Symbol("lambda_", positive=True)  # a penalty's strength; lambda is a Python keyword
+mask = sp.Symbol("m", nonnegative=True)  # dropout's mask: 0 or 1 for each element
+rate = sp.Symbol("r", nonnegative=True)  # dropout's rate, 0 <= r < 1
 
 
 # Write each entry on its own lines so the formatter never reflows the table.
@@ -273,6 +308,25 @@ OPS: dict[str, Op] = {
             "sign(0) = 0, as PyTorch and autograd give (the nnfs book's dL1[w < 0] = -1 "
             "gives +1 at 0).",
             params=((lam, 1),),
+        ),
+        # ----- regularisation and normalisation layers -----
+        Masked(
+            "dropout",
+            mask * x / (1 - rate),
+            "Inverted dropout (nnfs ch. 15): y = m x / (1 - r), m in {0, 1} drawn 1 with "
+            "probability 1 - r; the identity at evaluation.",
+        ),
+        Normalization(
+            "layer_norm",
+            "features",
+            "Layer normalisation: each sample's features to mean 0 and variance 1, then "
+            "gamma_i x_hat_i + beta_i (Ba et al. 2016).",
+        ),
+        Normalization(
+            "batch_norm",
+            "batch",
+            "Batch normalisation: each feature over the batch to mean 0 and variance 1, "
+            "then gamma x_hat + beta; running statistics at evaluation (Ioffe & Szegedy 2015).",
         ),
     )
 }

@@ -22,11 +22,15 @@ from symbolic.ops import (
     Composed,
     Elementwise,
     Loss,
+    Masked,
     N,
+    Normalization,
     Penalty,
     Rowwise,
+    mask,
     op,
     p,
+    rate,
     t,
     w,
     x,
@@ -65,6 +69,17 @@ def reference(name: str):
     if isinstance(entry, Penalty):
         term = _on_autograd([w], entry.expr.subs(dict(entry.params)))
         return lambda weights: anp.sum(term(weights))
+    if isinstance(entry, Masked):
+        return _on_autograd([x, mask, rate], entry.expr)
+    if isinstance(entry, Normalization):  # the definition, written here: no SymPy in it
+        axis = 0 if entry.axis == "batch" else -1
+
+        def normalised(inputs, gamma, beta, eps):
+            mean = anp.mean(inputs, axis=axis, keepdims=True)
+            variance = anp.mean((inputs - mean) ** 2, axis=axis, keepdims=True)
+            return gamma * (inputs - mean) / anp.sqrt(variance + eps) + beta
+
+        return normalised
     raise TypeError(name)
 
 

@@ -15,7 +15,21 @@ import sympy as sp
 from numeric.kernels import kernels
 from symbolic import derived
 from symbolic.elementwise import fix_heaviside
-from symbolic.ops import EPS, OPS, Affine, Composed, Elementwise, Loss, Penalty, Rowwise, op, w, x
+from symbolic.ops import (
+    EPS,
+    OPS,
+    Affine,
+    Composed,
+    Elementwise,
+    Loss,
+    Masked,
+    Normalization,
+    Penalty,
+    Rowwise,
+    op,
+    w,
+    x,
+)
 from tests.tolerances import ULPS
 
 ELEMENTWISE = sorted(n for n, e in OPS.items() if isinstance(e, Elementwise))
@@ -197,5 +211,69 @@ def test_every_non_elementwise_op_is_swept(name):
 
 
 def test_every_kind_of_entry_is_swept():
-    swept = (Elementwise, Penalty, Rowwise, Composed, Affine, Loss)
+    swept = (Elementwise, Penalty, Rowwise, Composed, Affine, Loss, Masked, Normalization)
     assert all(isinstance(entry, swept) for entry in OPS.values())
+
+
+# ----- dropout, batch norm and layer norm (issue 15) -----
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("rate", [0.0, 0.5, 0.999])
+def test_dropout_across_1e4(rate, dtype):
+    forward, backward = kernels("dropout")
+    values = np.tile(np.array([-1e4, -1.0, 0.0, 1e-3, 1e4], dtype), (2, 1))
+    mask = np.array([[1, 0, 1, 1, 0], [0, 1, 1, 0, 1]], dtype)
+    exact = mask.astype(np.longdouble) * values / (1 - np.longdouble(rate))
+    for out in (
+        finite_silently(forward, values, mask, rate),
+        finite_silently(backward, mask, values, rate),
+    ):
+        assert out.dtype == dtype
+        error = np.abs(out - exact) / np.maximum(np.abs(exact), 1)
+        assert np.max(error) <= ULPS * np.finfo(dtype).eps
+
+
+def _normalised_by_stages(x, gamma, g, eps, axis):
+    """cs231n's staged graph in long double, every node's gradient by the chain rule:
+    an oracle independent of the derivation (which goes straight to the closed form)."""
+    x, gamma, g = (np.asarray(a, np.longdouble) for a in (x, gamma, g))
+    n = x.shape[axis]
+    mean = np.mean(x, axis=axis, keepdims=True)
+    centred = x - mean
+    var = np.mean(centred**2, axis=axis, keepdims=True)
+    inv = 1 / np.sqrt(var + eps)
+    xhat = centred * inv
+    dxhat = g * gamma
+    dinv = np.sum(dxhat * centred, axis=axis, keepdims=True)
+    dvar = dinv * -0.5 * inv**3
+    dcentred = dxhat * inv + dvar * 2 * centred / n
+    dx = dcentred - np.mean(dcentred, axis=axis, keepdims=True)
+    return gamma * xhat, dx, np.sum(g * xhat, axis=0, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", ["batch_norm", "layer_norm"])
+def test_normalization_with_a_constant_group_and_values_of_1e4(name, dtype):
+    # A group with zero variance (sigma = sqrt(eps)), one of values 1e4 apart, one near 0.
+    axis = 0 if name == "batch_norm" else 1
+    groups = np.array([[3.0, 3.0, 3.0, 3.0], [1e4, -1e4, 5e3, 0.0], [1e-3, -2e-3, 0.0, 4e-3]])
+    x = (groups.T if axis == 0 else groups).astype(dtype)
+    rng = np.random.default_rng(0)
+    gamma = rng.uniform(0.5, 2, (1, x.shape[1])).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    n = x.shape[axis]
+    forward, backward = kernels(name)
+    y = finite_silently(forward, x, gamma, np.zeros_like(gamma), 1e-5, n)
+    dx, dgamma, dbeta = (finite_silently(lambda a=a: a) for a in backward(x, gamma, g, 1e-5, n))
+    want_y, want_dx, want_dgamma = _normalised_by_stages(x, gamma, g, 1e-5, axis)
+    assert {a.dtype for a in (y, dx, dgamma, dbeta)} == {np.dtype(dtype)}
+    for got, want in ((y, want_y), (dx, want_dx), (dgamma, want_dgamma)):
+        # Relative to the largest reference value of the group (normwise): the constant
+        # group's x - mean is a rounding error of the mean, amplified by 1/sqrt(eps).
+        scale = np.max(np.abs(want), axis=axis, keepdims=True) if got is not dgamma else 1
+        error = np.abs(got - want) / np.maximum(scale, np.finfo(dtype).tiny)
+        assert np.max(error) <= ULPS * np.finfo(dtype).eps, (
+            name,
+            float(np.max(error)),
+        )

@@ -10,7 +10,17 @@ import numpy as np
 import pytest
 
 from numeric.kernels import kernels
-from symbolic.ops import OPS, Affine, Composed, Elementwise, Loss, Penalty, Rowwise
+from symbolic.ops import (
+    OPS,
+    Affine,
+    Composed,
+    Elementwise,
+    Loss,
+    Masked,
+    Normalization,
+    Penalty,
+    Rowwise,
+)
 from tests.oracles import finite_difference, reference, vjp
 from tests.tolerances import ATOL, FD_RTOL, FD_STEP, RTOL
 
@@ -82,7 +92,35 @@ def case(name: str, shape: tuple[int, int], rng):
         weights = rng.standard_normal(shape) * 3
         weights[np.abs(weights) < 1e-3] = 0.5  # away from the kink of |w|
         return fwd, reference(name), (weights,), [(0, bwd(weights), 1.0)]
+    if isinstance(entry, Masked):  # dropout: one drawn mask, a rate
+        inputs, g = rng.standard_normal(shape) * 3, rng.standard_normal(shape)
+        mask, rate = rng.integers(0, 2, shape).astype(float), 0.3
+        ref = reference(name)
+        return (
+            lambda x: fwd(x, mask, rate),
+            lambda x: ref(x, mask, rate),
+            (inputs,),
+            [(0, bwd(mask, g, rate), g)],
+        )
+    if isinstance(entry, Normalization):  # x, gamma, beta; the group is a column or a row
+        group = batch if entry.axis == "batch" else width
+        inputs, G = rng.standard_normal(shape) * 3 + 1, rng.standard_normal(shape)
+        gamma, beta = rng.standard_normal((1, width)), rng.standard_normal((1, width))
+        ref = reference(name)
+        dx, dgamma, dbeta = bwd(inputs, gamma, G, EPS_NORM, group)
+        return (
+            lambda x, gm, bt: fwd(x, gm, bt, EPS_NORM, group),
+            lambda x, gm, bt: ref(x, gm, bt, EPS_NORM),
+            (inputs, gamma, beta),
+            [(0, dx, G), (1, dgamma, G), (2, dbeta, G)],
+        )
     raise TypeError(name)
+
+
+# BatchNorm's and LayerNorm's epsilon. Larger than PyTorch's 1e-5 here: a group of two
+# normalises to -1, 1 whatever x is, and dx is then of the order of epsilon, which central
+# differences could not resolve to FD_RTOL (tests/test_extremes.py takes 1e-5).
+EPS_NORM = 1e-2
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
@@ -137,6 +175,13 @@ def test_float32_stays_float32(name):
         grads = list(bwd(as32[0], as32[1], out))
     elif isinstance(entry, Penalty):
         out, grads = fwd(as32[0]), [bwd(as32[0])]
+    elif isinstance(entry, Masked):
+        mask = np.ones((6, 3), dtype=np.float32)
+        out, grads = fwd(as32[0], mask, 0.25), [bwd(mask, as32[0], 0.25)]
+    elif isinstance(entry, Normalization):
+        group = 6 if entry.axis == "batch" else 3
+        out = fwd(*as32, EPS_NORM, group)
+        grads = list(bwd(as32[0], as32[1], out, EPS_NORM, group))
     else:
         target = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1, 2]]
         if isinstance(entry, Composed):

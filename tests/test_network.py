@@ -137,7 +137,12 @@ def test_every_kernel_is_lambdify_output_for_its_derivation(name):
 
 def test_layers_call_kernels_and_compute_no_derivative():
     # Every backward in numeric/ is a call of a generated kernel: no arithmetic at all.
-    for module in (numeric.layers, numeric.losses):
+    for module in (
+        numeric.layers,
+        numeric.losses,
+        numeric.normalization,
+        numeric.regularization_layers,
+    ):
         tree = ast.parse(inspect.getsource(module))
         for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef) and function.name.startswith("backward"):
