@@ -2,8 +2,8 @@ r"""Where a hand-derived gradient and the derived one differ: points, kinks, reg
 
 The numeric side of ``symbolic.check``, the way STACK's and PrairieLearn's graders
 compare a student's expression with the teacher's: evaluate both at many points. Here
-the points are exact rationals (SymPy's ``evalf`` then gives 30 correct digits, however
-far out), drawn across the op's whole domain:
+the points are exact rationals (SymPy's ``evalf`` then works to 50 digits, however far
+out), drawn across the op's whole domain:
 
 * fixed readable points first (``x = -2, -1, 1/2, ...``), then seeded random ones, then
   far ones (``x = ±12, ±25, ±60``: a user op ``Min(Max(0, x), 6)`` is flat beyond 6);
@@ -39,8 +39,11 @@ import sympy as sp
 
 from symbolic import limits
 
-TOLERANCE = sp.Float("1e-12", 30)  # relative, at 30 significant digits
-TINY = sp.Float("1e-40", 30)  # absolute: values this small are equal
+TOLERANCE = sp.Float("1e-12", 30)  # relative: a factor 1 + 1e-6 is far from equal
+# Absolute: values this small are equal (gelu'(-12) ~ 1e-31 comes from 1/2 + erf/2 - ...,
+# a cancellation evalf follows only so far).
+TINY = sp.Float("1e-20", 30)
+DIGITS = 50
 NICE = [-2, -1, sp.Rational(1, 2), 1, 2, 3, -3, sp.Rational(-1, 2), sp.Rational(1, 8), -7]
 FAR = [12, -12, 25, -25, 60, -60]
 SIDES = [sp.Rational(d, 1000) for d in (-1, 1, -500, 500)]  # beside each kink
@@ -84,9 +87,9 @@ class Sampled:
 
 
 def value(expr: sp.Expr, at: dict) -> sp.Expr | None:
-    """``expr`` at ``at`` to 30 digits; None where it has no finite real value."""
+    """``expr`` at ``at`` to ``DIGITS`` digits; None where it has no finite real value."""
     try:
-        result = sp.N(expr.xreplace(at), 30)
+        result = sp.N(expr.xreplace(at), DIGITS)
     except (ArithmeticError, ValueError, TypeError, AttributeError):
         return None
     if not result.is_number or result.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
@@ -98,6 +101,7 @@ def value(expr: sp.Expr, at: dict) -> sp.Expr | None:
 
 def sample(claimed: sp.Expr, truth: sp.Expr, main: sp.Symbol) -> Sampled:
     """Both expressions at every point of every context (see the module doc)."""
+    claimed, truth = _unnamed(claimed), _unnamed(truth)
     others = sorted((claimed.free_symbols | truth.free_symbols) - {main}, key=str)
     unit = main.name == "p"  # a prediction: probabilities first
     rng = random.Random(0)
@@ -125,6 +129,14 @@ def sample(claimed: sp.Expr, truth: sp.Expr, main: sp.Symbol) -> Sampled:
             interval = _interval(v, kinks, main) if label is None else f"{main} = {label}"
             points.append(Point(at, value(claimed, at), truth_there, label is not None, interval))
     return Sampled(points, shown)
+
+
+def _unnamed(expr: sp.Expr) -> sp.Expr:
+    """sigma, softplus, phi, Phi by their definitions: SymPy's evalf then follows a
+    cancellation (softplus(-25) = log(1 + e^-25)) to the digits asked for."""
+    from symbolic.named import Named
+
+    return expr.replace(lambda e: isinstance(e, Named), lambda e: e.definition(e.args[0]))
 
 
 def _contexts(others: list[sp.Symbol]) -> list[dict]:
