@@ -5,6 +5,7 @@
     python -m symbolic derive --all --document > derivations.tex
     python -m symbolic derive --expr "x*tanh(log(1+exp(x)))" --name my_mish
     python -m symbolic check sigmoid "s*(1-s)"
+    python -m symbolic check dense "X.T @ G" --wrt W
 
 Exit status: 0 success (``check``: equal); 1 ``check``: not equal, or a derivation
 that does not verify; 2 bad usage, an unknown op, a formula that does not parse.
@@ -51,8 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     derive.set_defaults(run=_derive)
 
     check = commands.add_parser("check", help="is a hand-derived gradient right?")
-    check.add_argument("name", help="an elementwise op, a loss, softmax_cross_entropy, a penalty")
+    check.add_argument(
+        "name", help="an elementwise op, softmax, dense, a loss, softmax_cross_entropy, a penalty"
+    )
     check.add_argument("formula", help='e.g. "s*(1-s)" for sigmoid, "p - t" for softmax_cr...')
+    check.add_argument("--wrt", help="dense: the gradient checked, X, W or b (X.T*G: --wrt W)")
+    check.add_argument(
+        "--batch-mean", action="store_true", help="a loss: the gradient of the batch mean (1/B)"
+    )
     check.set_defaults(run=_check)
     return parser
 
@@ -158,7 +165,9 @@ def _check(args: argparse.Namespace) -> int:
     from symbolic.check import check_formula
 
     try:
-        result = check_formula(args.name, args.formula)
+        result = check_formula(
+            args.name, args.formula, wrt=args.wrt, batch_mean=args.batch_mean
+        )
     except (ValueError, ArithmeticError, RecursionError, MemoryError) as error:
         raise UsageError(_one_line(error)) from None  # FormulaError is a ValueError
     print(result.message())
