@@ -1,7 +1,11 @@
 """Every kernel at the extremes: inputs across +-1e4 (and 0, +-1, p = 0, p = 1) in
 float32 and float64, with NumPy's warnings turned into errors; compared with the
-table's definition evaluated by mpmath (elementwise ops and penalties, 50 digits) or
-in ``numpy.longdouble`` (row-wise ops and losses). Each stable rewrite is proven."""
+table's definition evaluated by mpmath (elementwise ops and penalties, 50 digits;
+derivatives by mpmath's own numerical differentiation) or in ``numpy.longdouble``
+(row-wise ops and losses). The derivatives at the kinks are written here as numbers,
+PyTorch's (``KINKS``), never read from the package. Errors are relative to the
+reference value, with an absolute floor at the dtype's smallest normal number: a
+float32 sigmoid that returned 0 at x = -12 (6.1e-6) fails."""
 
 from __future__ import annotations
 
@@ -14,9 +18,7 @@ import sympy as sp
 
 from numeric.kernels import kernels
 from symbolic import derived
-from symbolic.elementwise import fix_heaviside
 from symbolic.ops import (
-    EPS,
     OPS,
     Affine,
     Composed,
@@ -47,29 +49,90 @@ def finite_silently(fn, *args):
     return out
 
 
-def _heaviside(u, h0=0.5):
-    return mpmath.mpf(1) if u > 0 else mpmath.mpf(0) if u < 0 else mpmath.mpf(h0)
+# The derivative at the kink x = 0, as PyTorch computes it (torch.relu: 0; leaky_relu:
+# negative_slope; elu: alpha, from its x <= 0 branch; abs, hence the L1 penalty: sign(0) =
+# 0). Written as numbers: making LeakyReLU'(0) = 0 once passed a reference built from the
+# package's own convention.
+KINKS = {
+    "relu": 0.0,
+    "leaky_relu": 0.01,
+    "leaky_relu(alpha=0.2)": 0.2,
+    "elu": 1.0,
+    "elu(alpha=0.5)": 0.5,
+    "l1_penalty": 0.0,
+    "l1_penalty(lambda_=0.0005)": 0.0,
+}
+# Clip bound of the logarithms, as the README documents it (nnfs: 1e-7); written here.
+CLIP = 1e-7
+
+
+# Digits of the references: 1 + exp(-1000) keeps its 16 digits of exp(-1000) (4e-435).
+DIGITS = 500
 
 
 def truth(name: str, role: str, value: float) -> float:
-    """The definition (forward) or the convention-fixed derivative (backward), by mpmath
-    at 50 digits (``1 + erf(-7071)`` is 0 there, as it is in float64)."""
+    """The definition (forward) or its derivative (backward), by mpmath at ``DIGITS``
+    digits; the derivative by mpmath's numerical differentiation of the definition,
+    except at a kink (``KINKS``). ``1 + erf(u)`` is evaluated as ``erfc(-u)``, an
+    identity: no number of digits holds ``1 + erf(-21)`` (1e-197) otherwise."""
     entry = op(name)
-    f = entry.expr.subs(dict(entry.params))
-    if isinstance(entry, Penalty):  # one element's term and its derivative (sign(0) = 0)
-        fn = sp.lambdify(w, f if role == "forward" else sp.diff(f, w), modules="mpmath")
-        with mpmath.workdps(50):
+    f = entry.expr.subs(dict(entry.params)).replace(sp.erf, lambda u: sp.erfc(-u) - 1)
+    fn = sp.lambdify(w if isinstance(entry, Penalty) else x, f, modules="mpmath")
+    with mpmath.workdps(DIGITS):
+        if role == "forward":
             return float(fn(mpmath.mpf(value)))
-    expr = f if role == "forward" else fix_heaviside(sp.diff(f, x), entry.h0)
-    fn = sp.lambdify(x, expr, modules=[{"Heaviside": _heaviside}, "mpmath"])
-    with mpmath.workdps(50):
-        return float(fn(mpmath.mpf(value)))
+        if value == 0 and name in KINKS:
+            return KINKS[name]
+        return float(mpmath.diff(fn, mpmath.mpf(value)))
 
 
-def assert_close(actual, expected, dtype):
-    eps = np.finfo(dtype).eps
-    error = np.abs(np.asarray(actual, np.float64) - expected) / np.maximum(np.abs(expected), 1)
-    assert np.max(error) <= ULPS * eps, (np.max(error) / eps, "ulps")
+def error_over_bound(actual, expected, dtype, ulps=ULPS, floor=0.0) -> np.ndarray:
+    """``|actual - expected|`` over its bound ``ulps * eps * max(|expected|, floor) +
+    smallest normal``: relative to the reference value, with an absolute floor at the
+    dtype's smallest normal number (below it a float loses digits by design, not by
+    error). At most 1 passes. ``floor=1`` is the weaker bound, relative to
+    max(|expected|, 1), kept for the ``KNOWN_LOSSES`` alone."""
+    finfo = np.finfo(dtype)
+    expected = np.asarray(expected, np.float64)
+    error = np.abs(np.asarray(actual, np.float64) - expected)
+    scale = np.maximum(np.abs(expected), floor)
+    return error / (ulps * finfo.eps * scale + finfo.smallest_normal)
+
+
+def assert_close(actual, expected, dtype, ulps=ULPS, floor=0.0):
+    ratios = error_over_bound(actual, expected, dtype, ulps, floor)
+    worst = int(np.argmax(ratios))
+    assert ratios.flat[worst] <= 1, (ratios.flat[worst], "of the bound at", worst, actual, expected)
+
+
+# Kernels that lose relative accuracy where their value is small next to 1, measured
+# against the references here (issue 16): held to max(|reference|, 1) until their
+# forms change. Each is a shortcoming of the kernel form, not of the test.
+KNOWN_LOSSES = {
+    # s * (1 - s) through the output: 1 - s cancels for x > 0 (104 float32 ulps at x = 5,
+    # 1.7e-4 relative in float64 at x = 30, 0 for 9.4e-14 at x = 30 in float32)
+    ("sigmoid", "backward"): "1 - s cancels for x > 0",
+    # 1 - y**2 through the output: 1300 ulps at |x| = 5, 0 for 3.5e-26 at |x| = 30
+    ("tanh", "backward"): "1 - y**2 cancels for |x| large",
+    # x Phi(x) through erfc: 256 ulps at x = -30 (1.5e-196) in float64
+    ("gelu", "forward"): "erfc's own error far in the tail",
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_the_comparison_catches_a_tiny_value_rounded_to_zero(dtype):
+    """sigmoid(-12) = 6.1e-6 returned as 0 is 100 % off: it must fail, as must a value
+    one part in a million off; a result within a few ulps passes."""
+    exact = truth("sigmoid", "forward", -12.0)
+    assert exact == pytest.approx(6.144174602214718e-06, rel=1e-15)
+    with pytest.raises(AssertionError):
+        assert_close(np.array([0.0], dtype), [exact], dtype)
+    with pytest.raises(AssertionError):
+        assert_close(np.array([exact * (1 + 1e-5)], dtype), [exact], dtype)
+    assert_close(np.array([exact], dtype), [exact], dtype)
+    # below the smallest normal, the floor: 0 for 1e-40 passes in float32, 0 for 1e-30 not
+    assert error_over_bound(np.array([0.0], np.float32), [1e-40], np.float32)[0] < 1
+    assert error_over_bound(np.array([0.0], np.float32), [1e-30], np.float32)[0] > 1
 
 
 REGRESSION = ["mean_squared_error", "mean_absolute_error", "huber"]
@@ -87,8 +150,22 @@ def test_elementwise_kernels_are_finite_and_correctly_rounded(name, dtype):
     ys = forward(at)
     expected_y = np.array([truth(name, "forward", float(v)) for v in at])
     expected_d = np.array([truth(name, "backward", float(v)) for v in at])
-    assert_close(ys, expected_y, dtype)
-    assert_close(backward(at, ys, np.ones_like(at)), expected_d, dtype)
+    assert_close(ys, expected_y, dtype, floor=float((name, "forward") in KNOWN_LOSSES))
+    dx = backward(at, ys, np.ones_like(at))
+    assert_close(dx, expected_d, dtype, floor=float((name, "backward") in KNOWN_LOSSES))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", sorted(KINKS))
+def test_the_derivative_at_the_kink_is_pytorchs(name, dtype):
+    """At x = 0 exactly, with the incoming gradient 3: 3 * the number in ``KINKS``."""
+    forward, backward = kernels(name)
+    at = np.zeros(1, dtype)
+    if isinstance(op(name), Penalty):
+        assert backward(at).tolist() == [KINKS[name]]
+        return
+    got = backward(at, forward(at), np.full(1, 3, dtype))
+    assert got.dtype == dtype and got.tolist() == [pytest.approx(3 * KINKS[name], rel=1e-7)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -148,13 +225,15 @@ def test_clipped_losses_at_p_equal_0_and_1(name, dtype):
     value = finite_silently(loss, p, t, 3, 2)
     finite_silently(grad, p, t, 3, 2)
     # The clip bounds as the dtype holds them (1 - 1e-7 is 1 - 1.19e-7 in float32).
-    bounds = dtype(float(EPS)), dtype(1 - float(EPS))
+    bounds = dtype(CLIP), dtype(1 - CLIP)
     clipped = np.clip(p, *bounds).astype(np.longdouble)
     if name == "cross_entropy":
         expected = -np.sum(t * np.log(clipped), axis=1)
     else:
         expected = -np.mean(t * np.log(clipped) + (1 - t) * np.log(1 - clipped), axis=1)
-    assert_close(value[:, 0], np.asarray(expected, np.float64), dtype)
+    # floor=1: the loss at a clipped p = 1 is -log(1 - bound), 1e-7, and the bound itself is
+    # rounded in the dtype (float32 holds 1 - 1.19e-7), so it is known to a few ulps of 1.
+    assert_close(value[:, 0], np.asarray(expected, np.float64), dtype, floor=1.0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -186,12 +265,8 @@ def test_dense_is_finite_at_1e4():
     finite_silently(lambda *a: np.concatenate([np.ravel(g) for g in backward(*a)]), X, W, X[:, :2])
 
 
-@pytest.mark.parametrize("name", ELEMENTWISE + PENALTIES)
-def test_every_stable_rewrite_is_proven(name):
-    # Each rule applied to an op's kernel forms is an obligation; proving them all
-    # shows the stable forms equal the plain derivation (on each side of each kink).
-    derivation = derived(name)
-    assert derivation.prove() == [o.claim for o in derivation.obligations]
+# The stable rewrites' proofs, and that each refuses its claim off by 1e-6, are in
+# tests/test_proofs.py; the kernels they give are held to mpmath above.
 
 
 def test_elu_exp_is_clamped_so_both_branches_are_finite():

@@ -13,10 +13,30 @@ from symbolic.derived import Obligation
 from symbolic.proof import NotEqual, prove_equal
 
 
+def off_by_a_millionth(obligation: Obligation) -> Obligation:
+    """The same obligation with its first derived expression times (1 + 1e-6): the claim
+    made a little false, for the prover to refuse."""
+    proof = obligation.prove
+    args = list(proof.args)
+    at = next(
+        k
+        for k, a in enumerate(args)
+        if isinstance(a, sp.Basic) and not isinstance(a, sp.Symbol | sp.MatrixSymbol)
+    )
+    args[at] = args[at] * (1 + sp.Rational(1, 10**6))
+    return Obligation(obligation.claim, partial(proof.func, *args, **proof.keywords))
+
+
 @pytest.mark.parametrize("name", sorted(OPS))
-def test_every_obligation_is_proven(name):
+def test_every_obligation_is_proven_and_its_claim_a_millionth_off_is_not(name):
+    """Proving raises on a false claim, so a passing proof alone could be one that proves
+    nothing: the first obligation of each op, off by one part in a million, must fail."""
     derivation = derived(name)
-    assert derivation.prove() == [o.claim for o in derivation.obligations]
+    proven = derivation.prove()
+    assert proven == [o.claim for o in derivation.obligations]
+    if derivation.obligations:
+        with pytest.raises(NotEqual):
+            off_by_a_millionth(derivation.obligations[0]).prove()
 
 
 def test_a_false_obligation_fails():
