@@ -3,6 +3,7 @@
     python -m symbolic list
     python -m symbolic derive sigmoid [--format latex|text|markdown]
     python -m symbolic derive --all --document > derivations.tex
+    python -m symbolic derive --all --html > derivations.html
     python -m symbolic derive --expr "x*tanh(log(1+exp(x)))" --name my_mish
     python -m symbolic check sigmoid "s*(1-s)"
     python -m symbolic check dense "X.T @ G" --wrt W
@@ -46,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("name", nargs="?", help="an op of the table (see list)")
     derive.add_argument("--all", action="store_true", help="every op of the table")
     derive.add_argument("--format", choices=("latex", "text", "markdown"), default="latex")
-    derive.add_argument("--document", action="store_true", help="a complete LaTeX document")
+    derive.add_argument("--document", action="store_true", help="the LaTeX handout (article)")
+    derive.add_argument("--html", action="store_true", help="the handout as one HTML page")
     derive.add_argument("--expr", help="an activation y = f(x) to define and derive")
     derive.add_argument("--name", dest="new_name", help="the name --expr is defined under")
     derive.set_defaults(run=_derive)
@@ -73,9 +75,9 @@ def _list(args: argparse.Namespace) -> int:
     return EQUAL
 
 
-def _derivations(args: argparse.Namespace) -> list:
-    from symbolic.derivation import derivation_for, derive
-    from symbolic.ops import OPS
+def _entries(args: argparse.Namespace) -> list:
+    """The table entries asked for: one op, every op, or one defined by --expr."""
+    from symbolic.ops import OPS, op
 
     if args.new_name and not args.expr:
         raise UsageError("--name names the activation given by --expr")
@@ -83,11 +85,11 @@ def _derivations(args: argparse.Namespace) -> list:
     if chosen != 1:
         raise UsageError("derive takes one of: an op's NAME, --all, or --expr FORMULA")
     if args.all:
-        return [derive(name) for name in OPS]
+        return list(OPS.values())
     if args.expr:
-        return [derivation_for(_define(args.expr, args.new_name or "f"))]
+        return [_define(args.expr, args.new_name or "f")]
     try:
-        return [derive(args.name)]
+        return [op(args.name)]
     except KeyError as error:
         raise UsageError(error.args[0]) from None
 
@@ -131,6 +133,8 @@ def _derive(args: argparse.Namespace) -> int:
 
     if args.document and args.format != "latex":
         raise UsageError("--document writes LaTeX; drop --format or use --format latex")
+    if args.html and (args.document or args.format != "latex"):
+        raise UsageError("--html writes an HTML page; drop --document and --format")
     if not args.expr:
         return _render(args)
     what = f"deriving {args.expr[:60]!r}"
@@ -144,16 +148,24 @@ def _derive(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from symbolic.derivation import DerivationError
-    from symbolic.latex import document
+    from symbolic.derivation import DerivationError, derivation_for
 
-    derivations = _derivations(args)
+    entries = _entries(args)
     try:
         if args.document:
-            text = document(derivations)
+            from symbolic.handout import document
+
+            text = document(entries)
+        elif args.html:
+            from symbolic.html import page
+
+            try:
+                text = page(entries)
+            except ModuleNotFoundError as error:
+                raise UsageError(str(error)) from None
         else:
             render = {"latex": "latex", "text": "text", "markdown": "markdown"}[args.format]
-            text = "\n\n".join(getattr(d, render)() for d in derivations) + "\n"
+            text = "\n\n".join(getattr(derivation_for(e), render)() for e in entries) + "\n"
     except DerivationError as error:
         print(f"error: {_one_line(error)}", file=sys.stderr)
         return NOT_EQUAL
@@ -165,9 +177,7 @@ def _check(args: argparse.Namespace) -> int:
     from symbolic.check import check_formula
 
     try:
-        result = check_formula(
-            args.name, args.formula, wrt=args.wrt, batch_mean=args.batch_mean
-        )
+        result = check_formula(args.name, args.formula, wrt=args.wrt, batch_mean=args.batch_mean)
     except (ValueError, ArithmeticError, RecursionError, MemoryError) as error:
         raise UsageError(_one_line(error)) from None  # FormulaError is a ValueError
     print(result.message())

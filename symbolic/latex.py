@@ -1,4 +1,4 @@
-r"""Rendering derivations: LaTeX ``aligned`` blocks, a whole document, text, Markdown.
+r"""Rendering derivations: LaTeX ``aligned`` blocks, text, Markdown (the handout is elsewhere).
 
 SymPy's printers, with a few nodes made unambiguous:
 
@@ -24,7 +24,6 @@ SymPy's printers, with a few nodes made unambiguous:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
@@ -227,24 +226,3 @@ def markdown(derivation: Derivation) -> str:
 def summary(derivation: Derivation) -> str:
     """How the steps were proven, in one sentence (``Derivation.summary``)."""
     return derivation.summary()
-
-
-def document(derivations: Iterable[Derivation]) -> str:
-    """A complete LaTeX document (article, amsmath) with every derivation given."""
-    body = []
-    for derivation in derivations:
-        rows = aligned_rows(derivation)
-        body.append(
-            f"\\section*{{{escape(derivation.name)}}}\n{escape(derivation.doc)}\n"
-            "{\\small\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}}\n"
-            f"{escape(summary(derivation))}\n"
-        )
-    return (
-        "\\documentclass[10pt]{article}\n"
-        "\\usepackage[margin=1.5cm,landscape]{geometry}\n"
-        "\\usepackage{amsmath}\n"
-        "\\allowdisplaybreaks\n"
-        "\\title{Derivations, every step checked by SymPy}\n"
-        "\\date{}\n"
-        "\\begin{document}\n\\maketitle\n\n" + "\n".join(body) + "\n\\end{document}\n"
-    )
