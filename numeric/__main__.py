@@ -1,4 +1,4 @@
-"""``python -m numeric train ... | check ... | kernels [NAME]``; ``--help``, ``--version``."""
+"""``python -m numeric train | check | kernels | evaluate | plot``; ``--help``, ``--version``."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ COMMANDS = {
     "train": ("numeric.cli_train", "main", "train a dense classifier on local data"),
     "check": ("numeric.check.cli", "main", "check a hand-written backward against the derivation"),
     "kernels": ("numeric.__main__", "kernels_main", "print the NumPy source generated for an op"),
+    "evaluate": ("numeric.cli_saved", "evaluate_main", "loss and accuracy of a saved model"),
+    "plot": ("numeric.cli_saved", "plot_main", "redraw the curves of a saved history.json"),
 }
 
 
