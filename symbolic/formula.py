@@ -218,13 +218,13 @@ def _check_node(node: ast.AST, names: dict, grammar: Grammar = CORE) -> None:
 
 
 def _transpose(node: ast.Attribute, names: dict, grammar: Grammar) -> bool:
-    """``M.T`` for a matrix named ``M``: the one attribute a matrix formula may use."""
-    return (
-        grammar.matrices
-        and node.attr == "T"
-        and isinstance(node.value, ast.Name)
-        and isinstance(names.get(node.value.id), sp.MatrixBase)
-    )
+    """``M.T`` or ``(G.T*X).T``: the one attribute a matrix formula may use, on a matrix
+    named in ``names`` or on an expression the builder makes (never on a function)."""
+    if not (grammar.matrices and node.attr == "T"):
+        return False
+    if isinstance(node.value, ast.Name):
+        return isinstance(names.get(node.value.id), sp.MatrixBase)
+    return isinstance(node.value, ast.BinOp | ast.Call | ast.Attribute | ast.UnaryOp)
 
 
 def _keywords_allowed(node: ast.Call, grammar: Grammar) -> bool:
@@ -330,7 +330,10 @@ class _Builder:
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Attribute):  # M.T, the one kind check() lets through
-            return _Built(self.names[node.value.id].T, 1)
+            inner = self.build(node.value)
+            if not isinstance(inner.value, sp.MatrixBase):
+                raise ValueError(f"{self.source(node)}: only a matrix has a transpose .T")
+            return _Built(inner.value.T, inner.degree)
         raise ValueError(f"{type(node).__name__} is not allowed in a formula")
 
     def constant(self, node: ast.Constant) -> _Built:
