@@ -83,6 +83,33 @@ def reference(name: str):
     raise TypeError(name)
 
 
+# The derivative at the kink x = 0, as PyTorch computes it (torch.relu: 0; leaky_relu:
+# negative_slope; elu: alpha, from its x <= 0 branch; abs, hence the L1 penalty: sign(0) =
+# 0). Written as numbers, never read from the package: making LeakyReLU'(0) = 0 once
+# passed a reference built from the package's own convention.
+KINKS = {
+    "relu": 0.0,
+    "leaky_relu": 0.01,
+    "leaky_relu(alpha=0.2)": 0.2,
+    "elu": 1.0,
+    "elu(alpha=0.5)": 0.5,
+    "l1_penalty": 0.0,
+    "l1_penalty(lambda_=0.0005)": 0.0,
+}
+
+
+def mp_derivative(f, value, digits: int = 40) -> float:
+    """The derivative of the SymPy expression ``f`` of its one free symbol at ``value``,
+    by mpmath's numerical differentiation at ``digits`` digits: no SymPy ``diff``, no
+    rule of the package."""
+    import mpmath
+
+    (symbol,) = f.free_symbols
+    fn = lambdify(symbol, f, modules="mpmath")
+    with mpmath.workdps(digits):
+        return float(mpmath.diff(fn, mpmath.mpf(value)))
+
+
 def vjp(f, argnum: int, args: tuple, cotangent) -> np.ndarray:
     """``cotangent . d f(args) / d args[argnum]`` by autograd."""
     return autograd.grad(lambda *a: anp.sum(f(*a) * cotangent), argnum)(*args)
@@ -104,4 +131,4 @@ def finite_difference(f, args: tuple, argnum: int, cotangent, step: float) -> np
     return grad
 
 
-__all__ = ["B", "finite_difference", "reference", "vjp"]
+__all__ = ["B", "KINKS", "finite_difference", "mp_derivative", "reference", "vjp"]

@@ -20,6 +20,7 @@ from symbolic.named import expand_named
 from symbolic.ops import Elementwise, Penalty, c, s, t, w, x, y
 from symbolic.proof import prove_equal
 from symbolic.steps import walk
+from tests.oracles import KINKS, mp_derivative
 
 
 @pytest.mark.parametrize("name", list(OPS))
@@ -50,6 +51,21 @@ def test_an_elementwise_derivation_starts_at_the_definition_and_ends_at_the_kern
     backward = computed.get(derivative.quantity, derivation.result)
     assert as_floats(forward) == kernels.forward.expr
     assert times_gradient(as_floats(backward)) == kernels.backward.expr
+
+
+@pytest.mark.parametrize("name", [n for n, e in OPS.items() if isinstance(e, Elementwise)])
+def test_an_elementwise_derivations_result_is_the_derivative_by_numbers(name):
+    """The result, evaluated at 30 digits, against mpmath's numerical derivative of the
+    definition (no SymPy diff, no rule of the package) off the kink, and against the
+    convention written as a number (tests/oracles.py KINKS) at it."""
+    entry, result = OPS[name], derive(name).result
+    f = entry.expr.subs(dict(entry.params))
+    for value in (-2.3, -0.7, -1e-3, 0.4, 1.9, 6.0):
+        at = sp.Float(value, 30)
+        got = float(result.subs(x, at).subs(y, f.subs(x, at)).evalf(30))
+        assert got == pytest.approx(mp_derivative(f, value), rel=1e-12, abs=1e-300), value
+    if name in KINKS:
+        assert float(result.subs(x, 0).evalf(30)) == KINKS[name]
 
 
 @pytest.mark.parametrize("name", [n for n, e in OPS.items() if isinstance(e, Penalty)])
@@ -126,9 +142,16 @@ def test_check_answers_right_and_wrong_formulas_of_every_elementwise_op_and_pena
     for name, entry in OPS.items():
         if not isinstance(entry, Elementwise | Penalty):
             continue
-        # The derived gradient in x (w), written as a user would.
-        right = sp.sstr(derived(name).chains[0].result)
+        # The derived gradient in x (w), written as a user would; first shown right by
+        # numbers, against mpmath's derivative of the definition (not by the package).
+        result = derived(name).chains[0].result
+        right = sp.sstr(result)
         variable = "w" if isinstance(entry, Penalty) else "x"
+        f = entry.expr.subs(dict(entry.params))
+        for value in (-1.3, 0.6, 2.2):
+            at = {w if isinstance(entry, Penalty) else x: sp.Float(value, 30)}
+            got = float(result.subs(dict(entry.params)).subs(y, f).subs(at).evalf(30))
+            assert got == pytest.approx(mp_derivative(f, value), rel=1e-12), (name, value)
         assert check_formula(name, right).equal, name
         wrong = check_formula(name, f"({right}) * (1 + {variable}**2/7)")
         assert not wrong.equal and wrong.where is not None, name

@@ -32,6 +32,7 @@ from symbolic.ops import (
     w,
     x,
 )
+from tests.oracles import KINKS
 from tests.tolerances import ULPS
 
 ELEMENTWISE = sorted(n for n, e in OPS.items() if isinstance(e, Elementwise))
@@ -49,19 +50,6 @@ def finite_silently(fn, *args):
     return out
 
 
-# The derivative at the kink x = 0, as PyTorch computes it (torch.relu: 0; leaky_relu:
-# negative_slope; elu: alpha, from its x <= 0 branch; abs, hence the L1 penalty: sign(0) =
-# 0). Written as numbers: making LeakyReLU'(0) = 0 once passed a reference built from the
-# package's own convention.
-KINKS = {
-    "relu": 0.0,
-    "leaky_relu": 0.01,
-    "leaky_relu(alpha=0.2)": 0.2,
-    "elu": 1.0,
-    "elu(alpha=0.5)": 0.5,
-    "l1_penalty": 0.0,
-    "l1_penalty(lambda_=0.0005)": 0.0,
-}
 # Clip bound of the logarithms, as the README documents it (nnfs: 1e-7); written here.
 CLIP = 1e-7
 
