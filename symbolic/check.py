@@ -267,6 +267,30 @@ def _parse(formula: str, names: dict, grammar: object = None) -> sp.Expr:
     return parsed
 
 
+def _beyond(sampled: object, fallback: str, noun: str) -> str:
+    """Where a formula equal to 12 digits differs beyond them, with the digits that show it."""
+
+    def gap(point: object) -> sp.Expr:
+        return abs(point.mine - point.truth) / (abs(point.truth) + abs(point.mine) + 1e-300)
+
+    points = [point for point in sampled.points if point.mine is not None]
+    point = max(points, key=gap, default=None)
+    if point is None or gap(point) == 0:
+        return fallback
+    digits = 13
+    while digits < 45 and str(sp.N(point.mine, digits)) == str(sp.N(point.truth, digits)):
+        digits += 1
+    from symbolic.grader_samples import show
+
+    where = ", ".join(f"{k} = {show(v)}" for k, v in point.at.items())
+    return (
+        f"a near miss: equal to 12 digits at the {len(sampled.points)} points sampled, "
+        f"not exactly: at {where} your formula gives {sp.N(point.mine, digits)}, the "
+        f"{noun} is {sp.N(point.truth, digits)} (a rounded constant? write it exactly, "
+        f"as in 1/sqrt(2*pi))"
+    )
+
+
 def _compare(
     name: str, parsed: sp.Expr, claimed: sp.Expr, frame: _Frame, truth: sp.Expr, notes: tuple
 ) -> CheckResult:
@@ -286,7 +310,7 @@ def _compare(
         where = {str(k): v for k, v in point.at.items()}
         return CheckResult(
             name, parsed, shown, False, method, where, (point.mine, point.truth),
-            explain(sampled, frame.main), describe(point, frame.noun), notes,
+            explain(sampled, frame.main, frame.noun), describe(point, frame.noun), notes,
         )  # fmt: skip
     kinks = f", kinks {', '.join(sampled.kinks)} included" if sampled.kinks else ""
     sampled_text = f"; equal at {len(sampled.points)} points sampled{kinks}"
@@ -295,8 +319,9 @@ def _compare(
         if method.startswith("numeric"):  # redone strictly: every point must evaluate
             budget = method.partition(";")[2]  # "not proven symbolically within ..."
             method = spot_check(claimed, truth) + (f";{budget}" if budget else "")
-    except NotEqual as error:  # found by prove_equal's own search: report its sentence
+    except NotEqual as error:  # equal to 12 digits, told apart beyond: a near miss
+        explanation = _beyond(sampled, str(error), frame.noun)
         return CheckResult(
-            name, parsed, shown, False, "differ", explanation=str(error), notes=notes
+            name, parsed, shown, False, "differ", explanation=explanation, notes=notes
         )
     return CheckResult(name, parsed, shown, True, method + sampled_text, notes=notes)

@@ -184,6 +184,12 @@ def _matrix_difference(parsed: sp.MatrixBase, truth: sp.MatrixBase, index: int) 
     ):
         if ratio == -1:
             return "a sign error: your formula is minus the gradient"
+        size = {sp.Rational(1, SIZES["m"]): "1/m", sp.Integer(SIZES["m"]): "m"}.get(ratio)
+        if size:  # G = dL/dY already holds the loss's 1/m, if the loss is a batch mean
+            return (
+                f"a factor {size} (the batch size m) too many: your formula is the gradient "
+                f"times {ratio}; G = dL/dY already holds the loss's mean over the batch"
+            )
         return f"a constant factor is off: your formula is the gradient times {ratio}"
     rng = random.Random(0)
     symbols = sorted(parsed.free_symbols | truth.free_symbols, key=str)

@@ -214,9 +214,9 @@ def _roots(claimed: sp.Expr, truth: sp.Expr, main: sp.Symbol) -> list[sp.Expr]:
 # ----- words -----
 
 
-def explain(sampled: Sampled, main: sp.Symbol) -> str:
+def explain(sampled: Sampled, main: sp.Symbol, noun: str = "derivative") -> str:
     """How the formula is wrong, in one sentence (empty when nothing is known)."""
-    factor = _factor(sampled)
+    factor = _factor(sampled).replace("the derivative", f"the {noun}")
     if factor:
         return factor
     regions: dict[str, list[int]] = {}

@@ -158,7 +158,7 @@ WRONG = [
     ("binary_cross_entropy", "-t/p + (1-t)/(1-p)", {}, NO, "a factor N too many"),
     ("binary_cross_entropy", "(p - t)/(p*(1-p))", {}, NO, "a factor N too many"),
     ("binary_cross_entropy", "(t - p)/(N*p*(1-p))", {}, NO, "sign error"),
-    ("mean_squared_error", "(p - t)/N", {}, NO, "times 1/2"),
+    ("mean_squared_error", "(p - t)/N", {}, NO, "the gradient times 1/2"),
     ("mean_squared_error", "2*(p - t)", {}, NO, "a factor N too many"),
     ("mean_squared_error", "2*(t - p)/N", {}, NO, "sign error"),
     ("mean_squared_error", "2*(p-t)/N", {"batch_mean": True}, NO, "/B of the batch mean"),
@@ -188,7 +188,7 @@ WRONG = [
     ("dense", "G*X.T", {"wrt": "W"}, NO, "shapes do not fit"),
     ("dense", "G.T*X", {"wrt": "W"}, NO, "transpose it"),
     ("dense", "-X.T*G", {"wrt": "W"}, NO, "sign error"),
-    ("dense", "X.T*G/m", {"wrt": "W"}, NO, "times 1/3"),
+    ("dense", "X.T*G/m", {"wrt": "W"}, NO, "a factor 1/m (the batch size m) too many"),
     ("dense", "W.T*G", {"wrt": "X"}, NO, "shapes do not fit"),
     ("dense", "G*W", {"wrt": "X"}, NO, "shapes do not fit"),
     ("dense", "W*G.T", {"wrt": "X"}, NO, "transpose it"),
@@ -307,3 +307,11 @@ def test_the_command_line_takes_wrt_and_batch_mean(capsys):
     assert "the /B of the batch mean is missing" in out
     assert main(["check", "dense", "X.T @ G"]) == 2
     assert "say which with wrt=" in capsys.readouterr().err
+
+
+def test_a_near_miss_beyond_twelve_digits_shows_the_digits_that_differ():
+    # 1/sqrt(2*pi) typed to 16 digits: equal at every sampled point to 12 digits
+    result = check_formula("gelu", "x*exp(-x**2/2)*0.3989422804014327 + Phi(x)")
+    assert not result.equal
+    assert result.explanation.startswith("a near miss: equal to 12 digits")
+    assert "write it exactly" in result.explanation and "left is" not in result.explanation
