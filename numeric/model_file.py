@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numeric import optimizer_file
+from numeric import layer_specs, optimizer_file
 
 FORMAT = "backprop-derived Model"
 VERSION = 2  # 2: activation parameters and user-defined formulas; 1 is still read
@@ -81,6 +81,8 @@ def architecture(model: object) -> dict:
             name, params = _base_name(layer.entry), _params(layer.entry)
             layers.append({"kind": "activation", "name": name, "params": params})
             _define_entry(definitions, name)
+        elif layer_specs.spec_of(layer) is not None:  # Dropout, BatchNorm, LayerNorm
+            layers.append(layer_specs.spec_of(layer))
         else:
             raise TypeError(f"cannot save a {type(layer).__name__} layer")
     loss = getattr(model.loss, "name", None)
@@ -109,6 +111,9 @@ def save(model: object, path: str | os.PathLike, optimizer: object | None = None
         if hasattr(layer, "weights"):
             arrays[f"layer{k}.weights"] = layer.weights
             arrays[f"layer{k}.biases"] = layer.biases
+        for name in ("running_mean", "running_var"):  # BatchNorm's statistics
+            if hasattr(layer, name):
+                arrays[f"layer{k}.{name}"] = getattr(layer, name)
     temporary = None
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -294,6 +299,11 @@ def _layer(spec: object, k: int, version: int) -> dict:
         if "regularizers" in spec:
             checked["regularizers"] = _regularizers(spec["regularizers"], k)
         return checked
+    if kind in layer_specs.KINDS:
+        try:
+            return layer_specs.check(spec, k, MAX_WIDTH)
+        except layer_specs.BadSpec as problem:
+            raise _Bad(str(problem)) from None
     if kind != "activation":
         raise _Bad(f"layer {k} has kind {kind!r}; a layer is 'dense' or 'activation'"[:300])
     if not set(spec) <= {"kind", "name", "params"} or "name" not in spec:
@@ -360,6 +370,12 @@ def check_architecture(architecture: object) -> dict:
         )
     parameters, width = 0, None
     for k, spec in enumerate(checked):
+        if "features" in spec:  # BatchNorm, LayerNorm: as wide as the layer before
+            if width is not None and spec["features"] != width:
+                raise _Bad(
+                    f"layer {k} has {spec['features']} features but the one before gives {width}"
+                )
+            parameters += 2 * spec["features"]
         if spec["kind"] != "dense":
             continue
         if width is not None and spec["inputs"] != width:
@@ -400,7 +416,10 @@ def check_architecture(architecture: object) -> dict:
 
 
 def _dense_shapes(layers: list[dict]) -> dict[int, tuple[int, int]]:
-    return {k: (s["inputs"], s["outputs"]) for k, s in enumerate(layers) if s["kind"] == "dense"}
+    shapes = {k: (s["inputs"], s["outputs"]) for k, s in enumerate(layers) if s["kind"] == "dense"}
+    # BatchNorm's and LayerNorm's gamma and beta, (1, features): an optimizer keeps their state
+    shapes.update({k: (1, s["features"]) for k, s in enumerate(layers) if "features" in s})
+    return dict(sorted(shapes.items()))
 
 
 def _definition(name: str, saved: object) -> None:
@@ -526,6 +545,8 @@ def _read_archive(archive: zipfile.ZipFile) -> tuple[dict, dict[str, np.ndarray]
         if spec["kind"] == "dense":
             declared[f"layer{k}.weights.npy"] = (spec["inputs"], spec["outputs"])
             declared[f"layer{k}.biases.npy"] = (1, spec["outputs"])
+        elif spec["kind"] in layer_specs.KINDS:
+            declared.update(layer_specs.members(spec, k))
     if "optimizer" in architecture:
         shapes = _dense_shapes(architecture["layers"])
         declared.update(optimizer_file.members(architecture["optimizer"], shapes))
@@ -649,6 +670,8 @@ def load(path: str | os.PathLike) -> object:
             layers.append(_dense(arrays[f"layer{k}.weights"], arrays[f"layer{k}.biases"]))
             for name, lam in spec.get("regularizers", {}).items():
                 setattr(layers[-1], name, lam)
+        elif spec["kind"] in layer_specs.KINDS:
+            layers.append(layer_specs.build(spec, arrays, k))
         else:
             layers.append(_activation(spec["name"], path, spec["params"]))
     model = Model(loss=_loss(architecture["loss"], architecture["loss_class"], path))
@@ -672,6 +695,9 @@ def load_weights(model: object, path: str | os.PathLike) -> object:
         if hasattr(layer, "weights"):
             np.copyto(layer.weights, arrays[f"layer{k}.weights"])
             np.copyto(layer.biases, arrays[f"layer{k}.biases"])
+        for name in ("running_mean", "running_var"):  # BatchNorm's statistics
+            if hasattr(layer, name):
+                np.copyto(getattr(layer, name), arrays[f"layer{k}.{name}"])
     return model
 
 
@@ -684,6 +710,8 @@ def describe(value: object) -> str:
         if spec["kind"] == "dense":
             extra = "".join(f", {n}={v!r}" for n, v in spec.get("regularizers", {}).items())
             words.append(f"Dense({spec['inputs']}, {spec['outputs']}{extra})")
+        elif spec["kind"] in layer_specs.KINDS:
+            words.append(layer_specs.describe(spec))
         elif spec["params"]:
             params = ", ".join(f"{k}={v!r}" for k, v in spec["params"].items())
             words.append(f"{spec['name']}({params})")
