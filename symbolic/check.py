@@ -1,42 +1,52 @@
-r"""Check a hand-derived gradient against the derived one: ``check_formula(name, formula)``.
+r"""Grade a hand-derived gradient against the derived one: ``check_formula(name, formula)``.
 
 The formula is a string, parsed safely: ``symbolic.formula.parse`` walks its ``ast``
 (numbers, the names below, ``+ - * / **``, calls of ``exp``, ``log``, ``tanh``,
-``Abs``, ``Heaviside``... -- no attribute access, no dunder names, no ``lambda``) and
-builds the SymPy expression node by node, within the limits of ``symbolic.limits``.
-The whole check runs within ``symbolic.limits.CHECK_SECONDS`` and each proof within
-``PROOF_SECONDS``: an identity SymPy cannot simplify in time is reported equal on the
-numbers alone, "not proven symbolically within the budget".
+``Abs``, ``Heaviside``... -- no general attribute access, no dunder names, no
+``lambda``) and builds the SymPy expression node by node, within the limits of
+``symbolic.limits``. The whole check runs within ``symbolic.limits.CHECK_SECONDS``.
+
+Students' notation is read as they mean it (``symbolic.formula.Grammar``): an op's own
+name as a function (``sigmoid(x)``, ``tanh(x)``, ``softplus(x)``, ``relu(x)``, a user
+op's name), ``sigma``, ``Phi``, ``phi``, ``sech``, ``ln``, ``abs``, ``max``, ``min``;
+``e`` for Euler's number; ``^`` as a power (Python reads it as xor: the result says how
+it was read); a comparison ``(x > 0)`` as 1 where it holds and 0 elsewhere.
 
 Names a formula may use:
 
-* elementwise ops (``sigmoid``, ``relu``, ...): ``x`` the input; ``y`` or ``s`` the
-  op's output :math:`f(x)`; the op's parameters by name (``alpha``), at their defaults.
-  The formula is :math:`dy/dx`.
+* elementwise ops (``sigmoid``, ``relu``, a user op...): ``x`` the input; ``y`` or ``s``
+  the op's output :math:`f(x)`; the op's parameters by name (``alpha``), at their
+  defaults. The formula is :math:`dy/dx`.
 * ``softmax_cross_entropy``: the gradient of one sample's loss with respect to the
   logit :math:`z_c`, in ``p`` (or ``s``, ``p_c``, ``s_c``: the softmax output at class
-  ``c``) and ``t`` (or ``y``, ``t_c``, ``y_c``: the target at class ``c``, targets
-  summing to one). With ``B`` in it, the formula is taken as the gradient of the batch
-  mean, :math:`(p_c - t_c)/B`.
+  ``c``) and ``t`` (or ``y``, ``t_c``, ``y_c``: the target at class ``c``).
 * losses (``cross_entropy``, ``mean_squared_error``, ...): the same with respect to the
-  prediction :math:`p_c`, in ``p``, ``t``, ``N`` (outputs) and optionally ``B``.
+  prediction :math:`p_c`, in ``p``, ``t`` and ``N`` (outputs). With ``B`` in the formula,
+  or ``batch_mean=True``, the gradient is that of the batch mean (with its ``1/B``).
 * weight penalties (``l2_penalty``, ``l1_penalty``): the gradient with respect to one
-  weight ``w``, in ``w`` and ``lambda_`` (or ``lam``), compared for every ``lambda_``:
-  a formula that leaves the strength out is wrong even where the default is 1.
+  weight ``w``, in ``w`` and ``lambda_`` (or ``lam``), compared for several ``lambda_``.
+* ``softmax`` and ``dense``: see ``symbolic.grade_matrix`` -- ``s_i*((i == j) - s_j)``,
+  ``s_i*(g_i - sum(g*s))``; ``X.T @ G`` with ``wrt="W"``, ``G*W.T`` with ``wrt="X"``,
+  ``sum(G, axis=0)`` with ``wrt="b"``.
 
-Equality is proven with ``symbolic.proof.prove_equal``; where the derived gradient has a
-kink (``Heaviside``, ``sign``), the value at the kink is compared too, since it is a
-convention the kernels follow.
+The two are compared at exact points across the op's whole domain, far out and at every
+kink and each side of it (``symbolic.grader_samples``), to 12 digits; then proven equal
+(``symbolic.proof.prove_equal``). A refusal says how the formula is wrong -- a sign, a
+missing ``/B``, ``/N``, ``lambda_`` or chain factor, the intervals where it is wrong,
+the convention at a kink -- and gives a finite counterexample.
 
->>> check_formula("sigmoid", "exp(-x)/(1+exp(-x))**2").equal
+>>> check_formula("sigmoid", "sigmoid(x)*(1 - sigmoid(x))").equal
 True
->>> check_formula("sigmoid", "s*(1-s)").equal
+>>> print(check_formula("relu", "1").message())
+not equal: 1 is not the derived Heaviside(x, 0)
+wrong for x < 0 (at every point sampled there), right for x > 0; and at the kink x = 0
+at x = -2: your formula gives 1, the derivative is 0
+>>> print(check_formula("softmax_cross_entropy", "p - t", batch_mean=True).explanation)
+the /B of the batch mean is missing: your formula is B times the gradient of the mean over the batch
+>>> check_formula("dense", "X.T @ G", wrt="W").equal
 True
->>> result = check_formula("sigmoid", "s*(1+s)")
->>> result.equal, result.where is not None
-(False, True)
->>> check_formula("softmax_cross_entropy", "p - t").equal
-True
+>>> check_formula("tanh", "1 - y^2").notes
+('^ is read as a power (in Python code ^ is xor: write **)',)
 >>> check_formula("l1_penalty", "lambda_*sign(w)").equal
 True
 >>> check_formula("sigmoid", "q*(1-q)")  # doctest: +ELLIPSIS

@@ -261,7 +261,7 @@ def _factor(sampled: Sampled) -> str:
     if "B" in names and every(lambda at: at[names["B"]]):
         return (
             "the /B of the batch mean is missing: your formula is B times the gradient "
-            "of the mean over the B samples of a batch"
+            "of the mean over the batch"
         )
     if "N" in names and every(lambda at: at[names["N"]]):
         return "a factor N too many: the loss is a mean over the N outputs (its gradient has 1/N)"
