@@ -97,7 +97,7 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \newcommand{\fit}[1]{\sbox2{$\displaystyle #1$}%%
   \setlength{\room}{\dimexpr\linewidth-\lhswidth-2.5em\relax}%%
   \ifdim\wd2>\room
-    \typeout{handout: scaled \the\wd2\space to \the\room\space at line \the\inputlineno}%%
+    \typeout{handout: scaled \the\wd2 \space to \the\room \space at line \the\inputlineno}%%
     \resizebox{\room}{!}{\usebox2}%%
   \else\usebox2\fi}
 \title{%(title)s}

@@ -8,6 +8,8 @@ already cached (a subprocess costs a second of start-up each).
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,20 +81,38 @@ def test_derive_refuses_bad_requests_in_one_line(args, capsys):
     shutil.which("pdflatex") is None,
     reason="pdflatex is not installed (Debian: apt-get install texlive-latex-base; .ci/run does)",
 )
-def test_the_document_of_all_derivations_compiles(tmp_path, capsys):
+def test_the_handout_of_all_derivations_compiles_within_the_page(tmp_path, capsys):
+    """Issue 12, point 8: it compiles, with no overfull box wider than 20 pt, a contents
+    line for every op, and a formula scaled down only where TeX could not break it."""
     assert main(["derive", "--all", "--document"]) == 0
     document = capsys.readouterr().out
-    assert document.startswith("\\documentclass")
+    assert document.startswith("\\documentclass") and "\\usepackage[T1]{fontenc}" in document
     (tmp_path / "derivations.tex").write_text(document)
-    compiled = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "derivations.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert compiled.returncode == 0, compiled.stdout[-3000:]
-    assert (tmp_path / "derivations.pdf").stat().st_size > 10_000
+    # mktexpk writes the T1 (EC) fonts it makes under TEXMFVAR: not under $HOME
+    environment = {**os.environ, "TEXMFVAR": str(tmp_path / "texmf-var")}
+    for _ in range(2):  # the second run reads the .toc the first one wrote
+        compiled = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "derivations.tex"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=environment,
+        )
+        assert compiled.returncode == 0, compiled.stdout[-3000:]
+    assert (tmp_path / "derivations.pdf").stat().st_size > 50_000
+    log = (tmp_path / "derivations.log").read_text(errors="replace")
+    overfull = [float(v) for v in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
+    assert max(overfull, default=0) <= 20, f"overfull boxes (pt): {sorted(overfull)[-5:]}"
+    assert "T1/cmr" in log  # the text font is T1-encoded: < prints as <, not as an inverted !
+    contents = (tmp_path / "derivations.toc").read_text()
+    numbers = re.findall(r"\\contentsline \{section\}\{\\numberline \{(\d+)\}", contents)
+    assert numbers == [str(n) for n in range(1, len(OPS) + 1)]  # a numbered section per op
+    scaled = [
+        float(narrow) / float(wide)
+        for wide, narrow in re.findall(r"handout: scaled ([\d.]+)pt ?to ([\d.]+)pt", log)
+    ]
+    assert len(scaled) <= 5 and min(scaled, default=1) >= 0.7, scaled
 
 
 @pytest.mark.parametrize(
