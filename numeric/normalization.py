@@ -75,7 +75,8 @@ class _Normalization:
 
     def _gradients(self, dvalues: np.ndarray, group: int) -> np.ndarray:
         dx, dgamma, dbeta = self._backward(self.inputs, self.gamma, dvalues, self.eps, group)
-        self.dweights, self.dbiases, self.dinputs = dgamma, dbeta, dx
+        self.dgamma, self.dbeta, self.dinputs = dgamma, dbeta, dx
+        self.dweights, self.dbiases = dgamma, dbeta  # the names the optimizers update by
         return dx
 
     def astype(self, dtype: type) -> _Normalization:

@@ -184,3 +184,23 @@ def test_save_load_round_trips_running_statistics_bit_for_bit(tmp_path, digits, 
     model.fit(X, y, epochs=1, batch_size=64, optimizer=optimizer, seed=1)
     loaded.fit(X, y, epochs=1, batch_size=64, optimizer=loaded.optimizer, seed=1)
     np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))
+
+
+def test_the_checker_recognises_the_layers_and_checks_them_against_their_kernels():
+    from numeric import Dropout, check_gradients
+    from tests.corpus.styles import nnfs_norm_layers as corpus
+
+    x = np.random.default_rng(3).standard_normal((6, 4))
+    cases = {
+        "batch_norm": [BatchNorm(4), corpus.Layer_BatchNorm(4)],
+        "layer_norm": [LayerNorm(4), corpus.Layer_LayerNorm(4)],
+        "dropout": [Dropout(0.3, rng=0)],
+    }
+    for op, layers in cases.items():
+        for layer in layers:
+            report = check_gradients(layer, x)
+            assert report, str(report)
+            against = {c.against for g in report.gradients for c in g.comparisons}
+            assert f"the `{op}` kernel" in against, str(report)
+    wrong = check_gradients(corpus.Layer_LayerNorm_BatchAxis(4), x)
+    assert sorted(wrong.wrong) == ["dinputs"], str(wrong)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.check import layer_ops
 from numeric.check.subject import Layout
 
 GRADIENTS = ("dinputs", "dweights", "dbiases")  # the order of the dense kernel's outputs
@@ -48,6 +49,9 @@ def kind(op: str) -> str:
     from symbolic.ops import Affine, Composed, Loss, Penalty
 
     entry = entries()[op]
+    special = layer_ops.kind(entry)  # "masked" (dropout), "normalization": tried when named
+    if special:
+        return special
     if isinstance(entry, Loss | Composed):
         return "loss"
     if isinstance(entry, Penalty):
@@ -87,6 +91,8 @@ def kernel_values(
     values.update(W=params.get("weights"), b=params.get("biases"))
     if labels is not None:
         values["t"] = _one_hot(labels, x.shape)
+    if layer_ops.kind(entry):  # gamma, beta, eps, N; or dropout's mask and rate
+        values.update(layer_ops.inputs(entry, x, params, params.get("layout")))
     if any(values.get(a) is None for a in forward.args):
         return None
     with np.errstate(all="ignore"):
@@ -123,7 +129,7 @@ def _forward_error(
 def _kernel_args(arrays: dict, layout: Layout) -> tuple[np.ndarray, dict]:
     """The arrays as the kernels take them: X (batch, in), W (in, out), b (1, out)."""
     x = arrays[layout.inputs]
-    params = {}
+    params = {"layout": layout}
     if layout.weights:
         w = arrays[layout.weights]
         params["weights"] = w.T if layout.weights_transposed else w
@@ -156,14 +162,15 @@ def recognise(given: str | None, s: Any, out: np.ndarray) -> tuple:
     candidates, source = _candidates(given, s.hints, s.loss, dense)
     errors = []
     for op in candidates:
-        for layout in layouts:
+        for layout in _fitted(op, layouts, s, out):
             x, params = _kernel_args(s.arrays, layout)
             flat = out.T if layout.inputs_transposed and out.ndim == 2 else out
             error = _forward_error(op, x, params, s.labels, flat)
             errors.append(error)
             if error is not None and error <= bound:
                 how = "given" if given else f"recognised as `{op}` from {source}"
-                return op, layout, f"{how}; forward matches its kernel (max abs {error:.2g})"
+                read = layer_ops.describe(layout)
+                return op, layout, f"{how}{read}; forward matches its kernel (max abs {error:.2g})"
     if given:
         known = [e for e in errors if e is not None]
         by = f"differs by {min(known):.3g} from" if known else "cannot be compared with"
@@ -173,6 +180,14 @@ def recognise(given: str | None, s: Any, out: np.ndarray) -> tuple:
         named = " or ".join(f"`{op}`" for op in s.hints)
         return None, None, f"the names suggest {named}, but forward differs from its kernel"
     return None, None, "op not recognised: checked against finite differences only"
+
+
+def _fitted(op: str, layouts: tuple, s: Any, out: np.ndarray) -> list:
+    """The style's layouts; for dropout and the norms, with what is read off the object."""
+    entry = entries()[op]
+    if not layer_ops.kind(entry):
+        return list(layouts)
+    return [fit for layout in layouts for fit in layer_ops.layouts(entry, s.arrays, layout, out)]
 
 
 def truth(op: str, layout: Layout | None, s: Any, g: np.ndarray) -> dict[str, np.ndarray]:
@@ -193,7 +208,9 @@ def truth(op: str, layout: Layout | None, s: Any, g: np.ndarray) -> dict[str, np
         back[layout.inputs] = grads["dinputs"].T if layout.inputs_transposed else grads["dinputs"]
     if layout.weights and "dweights" in grads:
         w = grads["dweights"]
-        back[layout.weights] = w.T if layout.weights_transposed else w
+        w = w.T if layout.weights_transposed else w
+        shape = s.arrays[layout.weights].shape  # a 1-D gamma: the kernel's is (1, features)
+        back[layout.weights] = w.reshape(shape) if w.size == int(np.prod(shape)) else w
     if layout.biases and "dbiases" in grads:
         back[layout.biases] = grads["dbiases"].reshape(s.arrays[layout.biases].shape)
     return back

@@ -1288,3 +1288,73 @@ _fn(
     {"input": ((5, 3), "randn")},
     why="ReLU's backward under a sigmoid forward: output < 0 never holds",
 )
+
+# ----- nnfs_norm_layers.py: batch norm, layer norm and dropout (issue 15) -----
+
+NORM = "nnfs_norm_layers.py"
+NORM_IN = {"inputs": ((6, 4), "randn")}
+NORM_GRADS = {"dinputs": "inputs", "dgamma": "gamma", "dbeta": "beta"}
+NORM_CALLS = {"forward": "obj.forward(inputs, training=True)", "backward": "obj.backward(g)"}
+NORM_SRC = "cs231n batchnorm_backward_alt; Kratzert's staged batchnorm graph"
+_entry(
+    NORM,
+    "Layer_BatchNorm",
+    "nnfs",
+    "correct",
+    "pass",
+    build="Layer_BatchNorm(4)",
+    inputs=NORM_IN,
+    **NORM_CALLS,
+    gradients=NORM_GRADS,
+    why="recognised as batch_norm (eps read off the forward), checked against its kernels",
+    source=NORM_SRC,
+)
+_entry(
+    NORM,
+    "Layer_BatchNorm_NoMeanPath",
+    "nnfs",
+    "buggy",
+    {"dinputs": None},
+    build="Layer_BatchNorm_NoMeanPath(4)",
+    inputs={"inputs": ((3, 4), "randn")},  # the lost term, mean(dxhat) / std, ~ 1/sqrt(N)
+    **NORM_CALLS,
+    gradients=NORM_GRADS,
+    why="the - sum(dxhat) term of the path through the mean is missing",
+)
+_entry(
+    NORM,
+    "Layer_LayerNorm",
+    "nnfs",
+    "correct",
+    "pass",
+    build="Layer_LayerNorm(4)",
+    inputs=NORM_IN,
+    **NORM_CALLS,
+    gradients=NORM_GRADS,
+    why="recognised as layer_norm, checked against its kernels",
+    source=NORM_SRC + ", over the features",
+)
+_entry(
+    NORM,
+    "Layer_LayerNorm_BatchAxis",
+    "nnfs",
+    "buggy",
+    {"dinputs": None},
+    build="Layer_LayerNorm_BatchAxis(4)",
+    inputs=NORM_IN,
+    **NORM_CALLS,
+    gradients=NORM_GRADS,
+    why="BatchNorm's backward (sums over axis 0) for a forward over axis 1",
+)
+_entry(
+    NORM,
+    "Layer_Dropout_UnscaledBackward",
+    "nnfs",
+    "buggy",
+    {"dinputs": "off by a constant factor: actual = 0.7 x expected"},
+    build="Layer_Dropout_UnscaledBackward(0.3)",
+    inputs={"inputs": ((5, 3), "randn")},
+    **NORM_CALLS,
+    gradients={"dinputs": "inputs"},
+    why="forward scales by 1 / keep, backward multiplies by the 0/1 mask alone",
+)
