@@ -104,7 +104,10 @@ def test_version_and_mistakes():
     assert nothing.returncode == 2 and "commands:" in nothing.stderr
     unknown = numeric("trian")
     assert unknown.returncode == 2
-    assert "invalid choice: 'trian' (choose from 'train', 'check', 'kernels')" in unknown.stderr
+    assert (
+        "invalid choice: 'trian' (choose from 'train', 'check', 'kernels', 'evaluate', 'plot')"
+        in (unknown.stderr)
+    )
 
 
 def test_the_train_help_documents_the_exit_statuses():
