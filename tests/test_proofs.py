@@ -66,3 +66,21 @@ def test_an_unknown_that_cannot_be_sampled_proves_nothing():
     x = sp.Symbol("x")
     with pytest.raises(NotEqual, match="could not be evaluated"):
         prove_equal(f(x) * sp.exp(sp.sin(x)) + sp.cos(f(x)) ** 3, sp.exp(sp.sin(x)) * f(x) ** 2)
+
+
+def test_the_readme_states_the_sizes_the_claims_are_checked_on():
+    """README: index-form results on N = 1..4, the softmax Jacobian on N = 1..3; the
+    claims of every op say the same (it once said 1..4 for all)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    sentence = " ".join(readme.split("Each index-form result is also confirmed")[1].split()[:30])
+    assert "N = 1..4 (the softmax Jacobian" in sentence and "on N = 1..3" in sentence
+    sizes = {}
+    for name in sorted(OPS):
+        for obligation in derived(name).obligations:
+            for found in re.findall(r"on N = (\d\.\.\d)", obligation.claim):
+                jacobian = obligation.claim.startswith("the Jacobian in s")
+                sizes.setdefault(found, set()).add(jacobian)
+    assert sizes == {"1..4": {False}, "1..3": {True}}
