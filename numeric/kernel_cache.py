@@ -3,8 +3,8 @@
 An entry is keyed by the op's table entry, the SymPy version, and the source of the
 code that derives and prints kernels; any change to one of them is a miss. A built-in
 op, as the table's source declares it, is keyed by its name, so a warm process finds
-its kernels (``load_built_in``) without importing SymPy or ``symbolic`` (39 ms for all
-19, against 0.25 s for SymPy's import alone: ``benchmarks/kernel_build.py``); any
+its kernels (``load_built_in``) without importing SymPy or ``symbolic`` (10-46 ms for
+all 22, where SymPy's import alone takes 0.25 s: ``benchmarks/kernel_build.py``); any
 other entry (a user's op, other parameters) by every SymPy expression in it (``srepr``). It lives in
 ``$BACKPROP_DERIVED_CACHE``, else ``$XDG_CACHE_HOME/backprop-derived``, else
 ``~/.cache/backprop-derived``; deleting it is always safe.

@@ -1,6 +1,7 @@
 """Second tests for behaviours that rested on one (issue 16): the atomic save and the
 refusal of negative labels, each from another angle than tests/test_training.py
-(``savez`` raising mid-save) and tests/test_bad_input.py (``fit`` refusing).
+(``savez`` raising mid-save) and tests/test_bad_input.py (``fit`` refusing); and
+constants the README documents (the digits' scaling, the clip bound), as numbers.
 """
 
 from __future__ import annotations
@@ -151,3 +152,31 @@ def test_the_cli_cannot_read_a_negative_label_from_an_idx_file(tmp_path):
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "expected uint8 labels" in done.stderr and "got int8" in done.stderr
+
+
+# ----- constants the README documents, written here as numbers -----
+
+
+def test_digits_pixels_are_divided_by_16():
+    """README: "pixels / 16 -> float64"; every pixel of sklearn's digits, in the split."""
+    from sklearn.datasets import load_digits
+
+    from numeric import data
+
+    X, _, X_test, _ = data.load("digits")
+    assert X.dtype == np.float64 and (len(X), len(X_test)) == (1438, 359)
+    ours = np.concatenate([X, X_test]) * 16
+    theirs = load_digits().data
+    order = np.lexsort(ours.T[::-1]), np.lexsort(theirs.T[::-1])
+    np.testing.assert_array_equal(ours[order[0]], theirs[order[1]])
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "binary_cross_entropy"])
+def test_the_clip_bound_is_1e_minus_7(name):
+    """README: predictions are clipped to [1e-7, 1 - 1e-7]; a confident wrong p = 0 costs
+    -log(1e-7) = 16.11809565095832 (one output, float64)."""
+    from numeric.kernels import kernels
+
+    loss, _ = kernels(name)
+    value = loss(np.array([[0.0]]), np.array([[1.0]]), 1, 1)
+    assert value.item() == pytest.approx(16.11809565095832, rel=1e-12)
