@@ -138,6 +138,33 @@ def _penalty(entry: ops.Penalty, result: sp.Expr) -> Example:
     return Example((("w", sp.Matrix([point])),), (row,))
 
 
+def _masked(entry: ops.Op, result: sp.Expr) -> Example:
+    """Dropout: dL/dx = g dy/dx at x = 1.3 with rate r = 1/4, the mask m = 1 and m = 0,
+    and the gradient arriving g = 1 (so the finite difference is that of y itself)."""
+    rate, arriving, a = sp.Rational(1, 4), sp.Integer(1), POINTS[1]
+    rows = []
+    for m in (1, 0):
+        named = {"m": m, "r": rate, "g": arriving}
+
+        def at(expr: sp.Basic, named: dict = named) -> sp.Basic:
+            symbols = sp.sympify(expr).free_symbols
+            return expr.xreplace({s: named[s.name] for s in symbols if s.name in named})
+
+        forward = at(entry.expr)
+        derived = _value(at(result).subs(ops.x, a))
+        fd = _central(lambda v, forward=forward: forward.subs(ops.x, v[0]), [a], 0)
+        rows.append(
+            Row(
+                rf"\frac{{\partial L}}{{\partial x}},\ m = {m}",
+                f"dL/dx at x = {_number(a)}, m = {m}",
+                sp.Matrix([[derived]]),
+                sp.Matrix([[fd]]),
+            )
+        )
+    inputs = tuple((name, sp.Matrix([[v]])) for name, v in (("x", a), ("r", rate), ("g", arriving)))
+    return Example(inputs, tuple(rows))
+
+
 # ----- index form: softmax, the losses, softmax + cross-entropy, at N = 3 -----
 
 Z_POINT = (sp.Rational(1, 2), sp.Integer(-1), sp.Integer(2))
@@ -268,6 +295,7 @@ _BUILDERS = {
     "Loss": _loss,
     "Composed": _composed,
     "Affine": _affine,
+    "Masked": _masked,
 }
 
 
