@@ -24,7 +24,17 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from symbolic.ops import OPS, Affine, Composed, Elementwise, Loss, Penalty, Rowwise  # noqa: E402
+from symbolic.ops import (  # noqa: E402
+    OPS,
+    Affine,
+    Composed,
+    Elementwise,
+    Loss,
+    Masked,
+    Normalization,
+    Penalty,
+    Rowwise,
+)
 
 TIMEOUT = 300  # seconds per cell
 
@@ -98,7 +108,27 @@ w = rng.normal(size=(4, 5)) * 2  # a weight array
 w[np.abs(w) < 1e-2] = 0.5  # finite differences stay away from a kink at 0
 analytic = backward(w)  # the penalty is added to the loss: no incoming gradient
 numeric = gradient(forward, w)  # forward(w) is the penalty summed over the array""",
+    Masked: """\
+x = rng.normal(size=(4, 5)) * 2
+m = rng.integers(0, 2, size=x.shape).astype(float)  # one drawn mask: 1 keeps, 0 drops
+r = 0.3  # the rate: a kept element is scaled by 1 / (1 - r)
+g = rng.normal(size=x.shape)  # the gradient arriving from the next layer
+analytic = backward(m, g, r)
+numeric = gradient(lambda a: np.sum(g * forward(a, m, r)), x)""",
+    Normalization: """\
+x = rng.normal(size=(5, 4)) * 2 + 1
+gamma, beta = rng.uniform(0.5, 2, size=(1, 4)), rng.normal(size=(1, 4))
+g = rng.normal(size=x.shape)  # dL/dy arriving from the next layer
+eps, N = 1e-5, {group}  # N: the size of the group normalised
+analytic = np.concatenate([a.ravel() for a in backward(x, gamma, g, eps, N)])
+numeric = np.concatenate([
+    gradient(lambda a: np.sum(g * forward(a, gamma, beta, eps, N)), x).ravel(),
+    gradient(lambda a: np.sum(g * forward(x, a, beta, eps, N)), gamma).ravel(),
+    gradient(lambda a: np.sum(g * forward(x, gamma, a, eps, N)), beta).ravel(),
+])""",
 }
+
+GROUPS = {"batch": "x.shape[0]  # the batch: BatchNorm", "features": "x.shape[1]  # the features"}
 
 TARGETS = {
     "onehot": "np.eye(N)[rng.integers(0, N, B)]",
@@ -112,6 +142,7 @@ def op_notebook(name: str) -> nbformat.NotebookNode:
     check = CHECKS[type(entry)].format(
         targets=TARGETS.get(getattr(entry, "targets", ""), ""),
         activation=getattr(entry, "activation", ""),
+        group=GROUPS.get(getattr(entry, "axis", ""), ""),
     )
     cells = [
         new_markdown_cell(
@@ -298,13 +329,15 @@ def execute(path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-run", action="store_true", help="write the notebooks only")
+    parser.add_argument("names", nargs="*", help="only these ops' notebooks (default: all)")
     args = parser.parse_args(argv)
     paths = []
-    for name in sorted(BUILT_IN):
+    for name in args.names or sorted(BUILT_IN):
         paths.append(HERE / f"{name}.ipynb")
         nbformat.write(op_notebook(name), paths[-1])
-    paths.append(HERE / "network.ipynb")
-    nbformat.write(network_notebook(), paths[-1])
+    if not args.names:
+        paths.append(HERE / "network.ipynb")
+        nbformat.write(network_notebook(), paths[-1])
     if not args.no_run:
         with ProcessPoolExecutor(max_workers=2) as pool:
             list(pool.map(execute, paths))
