@@ -201,6 +201,11 @@ def _check_node(node: ast.AST, names: dict, grammar: Grammar = CORE) -> None:
             raise ValueError(
                 f"{node.func.id!r} is not allowed in a formula: {allowed(names, grammar)}"
             )
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and grammar.matrices:
+        raise ValueError(
+            f"a method call (.{node.func.attr}(...)) is not allowed in a formula: call a "
+            f"function, as in dot(X.T, G) or sum(G, axis=0)"
+        )
     if isinstance(node, ast.Call) and (
         not isinstance(node.func, ast.Name) or not _keywords_allowed(node, grammar)
     ):
@@ -423,6 +428,8 @@ class _Builder:
 
     def power(self, node: ast.BinOp, left: _Built, base: sp.Expr, exponent: sp.Expr) -> _Built:
         """``base**exponent``, its size estimated before SymPy computes it."""
+        if isinstance(base, sp.MatrixBase) or isinstance(exponent, sp.MatrixBase):
+            raise ValueError(f"{self.source(node)}: no powers of a matrix in a formula")
         if not exponent.is_Number:  # 2**x, x**x, x**pi: not expanded, one more variable
             return _Built(base**exponent, 1)
         if base.is_Number:
@@ -494,6 +501,8 @@ class _Builder:
             args = [self.pair(b, arg) for b, arg in zip(built, node.args, strict=True)]
         else:
             args = [self.expression(b, arg) for b, arg in zip(built, node.args, strict=True)]
+        if any(isinstance(a, sp.MatrixBase) for a in args) and name not in self.grammar.calls:
+            raise ValueError(f"{self.source(node)}: {name} takes numbers, not a matrix")
         value = function(*args, **{k.arg: k.value.value for k in node.keywords})
         constant = all(isinstance(a, sp.Expr) and a.is_number for a in args)
         return self.number(_Built(value, 0 if constant else 1))

@@ -40,6 +40,26 @@ import sympy as sp
 SIZES = {"m": 3, "n": 4, "k": 2}  # all different: a misplaced transpose cannot fit
 LETTERS = {3: "m", 4: "n", 2: "k", 1: "1"}
 SOFTMAX_CLASSES = (2, 3, 4)
+MOST_MATRICES = 8  # matrix names in a dense formula: X.T*G needs 2; products expand fast
+MOST_SUMS = 4  # sums in a softmax formula: nested, each multiplies the terms by N
+
+
+def _count(formula: str, names: set[str], calls: set[str]) -> tuple[int, int]:
+    """How many of ``names`` and calls of ``calls`` a formula holds (0, 0 if it is no formula:
+    the parser says why)."""
+    import ast
+
+    try:
+        tree = ast.parse(formula.strip().replace("^", "**"), mode="eval")
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return 0, 0
+    nodes = list(ast.walk(tree))
+    named = sum(isinstance(n, ast.Name) and n.id in names for n in nodes)
+    called = sum(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in calls
+        for n in nodes
+    )
+    return named, called
 
 
 def grade(entry: object, formula: str, wrt: str | None) -> object:
@@ -90,16 +110,20 @@ def _dense(name: str, formula: str, wrt: str | None):
             f"or wrt='b' (sum(G, axis=0)); got wrt={wrt!r}"
         )
     names: dict = _matrices() | {letter: sp.Integer(size) for letter, size in SIZES.items()}
-    ones = (lambda r, c: sp.ones(int(r), int(c)).as_immutable(), 2, 2)
+    if isinstance(formula, str) and _count(formula, {"X", "W", "b", "G"}, set())[0] > MOST_MATRICES:
+        raise FormulaError(
+            f"a dense gradient names at most {MOST_MATRICES} matrices (X.T*G names two)"
+        )
+    ones = (_ones, 2, 2)
     calls = {
         "ones": ones,
         "dot": (lambda a, b: a * b, 2, 2),
         "transpose": (lambda a: a.T, 1, 1),
         "sum": (_sum, 1, 1),
     }
-    base = grammar(names)
+    base = grammar(names)  # the matrix calls alone: exp, sigmoid... take no matrix
     extras = Grammar(
-        calls=base.calls | calls, constants=base.constants, caret=True, matrices=True,
+        calls=calls, constants=base.constants, caret=True, matrices=True,
         keywords=frozenset({"sum"}),
     )  # fmt: skip
     X, W, G = names["X"], names["W"], names["G"]
@@ -143,6 +167,16 @@ def _dense(name: str, formula: str, wrt: str | None):
 
 
 _LEGEND = ": X is m x n, W n x k, b 1 x k and G m x k; a transpose missing or misplaced?"
+
+
+def _ones(rows: sp.Expr, cols: sp.Expr) -> sp.ImmutableMatrix:
+    """``ones(1, m)``: sizes are 1, m, n or k, never a number that would fill the memory."""
+    allowed = {1, *SIZES.values()}
+    if not all(isinstance(v, sp.Integer) and int(v) in allowed for v in (rows, cols)):
+        raise ValueError(
+            f"ones takes sizes 1, m, n or k, as in ones(1, m); got ones({rows}, {cols})"
+        )
+    return sp.ones(int(rows), int(cols)).as_immutable()
 
 
 def _sum(a: sp.Basic, axis: int | None = None) -> sp.Basic:
@@ -227,6 +261,8 @@ def _softmax(name: str, formula: str):
         entry = {vectors[letter]: indexed[k] for letter, indexed in base.items()}
         return sp.Sum(expr.xreplace(entry), (k, 0, classes - 1))
 
+    if isinstance(formula, str) and _count(formula, set(), {"sum", "dot"})[1] > MOST_SUMS:
+        raise FormulaError(f"a softmax gradient holds at most {MOST_SUMS} sums")
     delta = (sp.KroneckerDelta, 2, 2)
     calls = {"sum": (summed, 1, 1), "dot": (lambda a, b: summed(a * b), 2, 2)}
     calls |= {"KroneckerDelta": delta, "delta": delta}

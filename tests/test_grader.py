@@ -315,3 +315,29 @@ def test_a_near_miss_beyond_twelve_digits_shows_the_digits_that_differ():
     assert not result.equal
     assert result.explanation.startswith("a near miss: equal to 12 digits")
     assert "write it exactly" in result.explanation and "left is" not in result.explanation
+
+
+@pytest.mark.parametrize(
+    ("formula", "says"),
+    [
+        ("ones(10**9, 10**9)*G", "ones takes sizes 1, m, n or k"),
+        ("(X.T*X)**64", "no powers of a matrix"),
+        ("X.T*X*X.T*X*X.T*X*X.T*X*X.T*G", "at most 8 matrices"),
+        ("sum(G).T", "only a matrix has a transpose"),
+        ("(X.T).__class__", "attribute access ('.__class__') is not allowed"),
+        ("X.T.dot(G)", "a method call (.dot(...)) is not allowed"),
+        ("exp(X.T*X)", "exp takes numbers, not a matrix"),
+        ("sigmoid(X.T*G)", "'sigmoid' is not allowed"),
+    ],
+)
+def test_matrix_formulas_stay_bounded_and_narrow(formula, says):
+    start = time.perf_counter()
+    with pytest.raises(FormulaError) as caught:
+        check_formula("dense", formula, wrt="W")
+    assert says in str(caught.value)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_softmax_sums_are_bounded():
+    with pytest.raises(FormulaError, match="at most 4 sums"):
+        check_formula("softmax", "sum(sum(sum(sum(sum(g*s)))))")
