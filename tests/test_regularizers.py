@@ -192,3 +192,45 @@ def test_save_and_load_keep_the_regularisers(tmp_path):
     assert again.regularization_loss() == model.regularization_loss()
     with pytest.raises(ModelFileError, match=r"Dense\(6, 5, weight_regularizer_l1=0.003, "):
         regularised_model().load_weights(tmp_path / "m.npz")
+
+
+class BookLayerDense:
+    """The nnfs book's chapter-14 Layer_Dense, as printed: all four regularisers, biases
+    initialised to 0, and its L1 subgradient +1 at 0 (``dL1[w < 0] = -1``)."""
+
+    def __init__(self, n_inputs, n_neurons, l1=0.0, l2=0.0):
+        self.weights = 0.01 * np.random.default_rng(3).standard_normal((n_inputs, n_neurons))
+        self.biases = np.zeros((1, n_neurons))
+        self.weight_regularizer_l1 = self.bias_regularizer_l1 = l1
+        self.weight_regularizer_l2 = self.bias_regularizer_l2 = l2
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = np.dot(inputs, self.weights) + self.biases
+
+    def backward(self, dvalues):
+        self.dweights = np.dot(self.inputs.T, dvalues)
+        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+        for name, prefix in (("weights", "weight"), ("biases", "bias")):
+            value, grad = getattr(self, name), getattr(self, "d" + name)
+            l1 = getattr(self, f"{prefix}_regularizer_l1")
+            l2 = getattr(self, f"{prefix}_regularizer_l2")
+            if l1 > 0:
+                dL1 = np.ones_like(value)  # noqa: N806 - the book's name
+                dL1[value < 0] = -1
+                grad += l1 * dL1
+            if l2 > 0:
+                grad += 2 * l2 * value
+        self.dinputs = np.dot(dvalues, self.weights.T)
+
+
+def test_the_checker_names_the_books_l1_convention_at_zero_biases():
+    report = check_gradients(BookLayerDense(4, 8, l1=5e-4, l2=5e-4), (5, 4))
+    assert report, report
+    assert report["dweights"].status == "ok+L1+L2"
+    assert report["dbiases"].status == "ok+L1"  # all biases 0: only L1's +lambda shows
+    assert "the nnfs book's dL1[w < 0] = -1" in report.conventions["dbiases"]
+    assert "lambda = 0.0005" in report.conventions["dbiases"]
+    # the package's own Dense takes sign(0) = 0: at zero biases its L1 adds nothing
+    layer = Dense(4, 8, rng=3, bias_regularizer_l1=5e-4)
+    assert check_gradients(layer, (5, 4))["dbiases"].status == "ok"

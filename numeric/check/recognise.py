@@ -226,38 +226,56 @@ def penalty(w: np.ndarray, difference: np.ndarray, rtol: float, atol: float) -> 
 
     The penalties' gradients come from their generated kernels with lambda = 1; lambda
     is fitted by least squares and must explain the difference to the check's tolerance.
+    L1 and L2 are also fitted together (the nnfs Dense takes both strengths). Where
+    elements of ``w`` are exactly 0 (zero-initialised biases), L1 is also tried with the
+    nnfs book's convention there (its ``dL1[w < 0] = -1`` gives +1 at 0, the table's
+    sign(0) = 0): the same penalty, another choice of subgradient at its kink.
     """
     from numeric.kernels import kernels
 
     scale = float(np.max(np.abs(difference), initial=0.0))
     bound = atol + rtol * max(scale, float(np.max(np.abs(w)))) if w.size else atol
-    directions = {}
+    candidates = []  # (label, direction, how L1 is taken at 0)
     for name, label in PENALTIES:
         if name not in entries():
             continue
         direction = np.asarray(_penalty_gradient(kernels(name)[1], w), dtype=np.float64)
+        candidates.append((label, direction, ""))
+        if label == "L1" and np.any(w == 0):
+            book = direction + (w == 0)  # the kernel's sign(w), with +1 where w == 0
+            candidates.append((label, book, BOOK_AT_ZERO))
+    for label, direction, convention in candidates:
         norm = float(np.vdot(direction, direction))
         if norm == 0:
             continue
-        directions[label] = direction
         lam = float(np.vdot(difference, direction)) / norm
         residual = float(np.max(np.abs(difference - lam * direction), initial=0.0))
         if lam > 0 and residual <= bound:
             return (
                 f"the objective with an {label} penalty, lambda = {lam:.3g} (forward's loss + "
-                f"lambda * sum {'w^2' if label == 'L2' else '|w|'}), not for forward alone"
+                f"lambda * sum {'w^2' if label == 'L2' else '|w|'}){convention}, not for "
+                f"forward alone"
             )
-    if len(directions) == 2:  # both at once (the nnfs Dense takes an L1 and an L2 strength)
-        basis = np.stack([directions["L1"].ravel(), directions["L2"].ravel()], axis=1)
-        (l1, l2), *_ = np.linalg.lstsq(basis, difference.ravel(), rcond=None)
-        residual = float(np.max(np.abs(difference.ravel() - basis @ (l1, l2)), initial=0.0))
-        if l1 > 0 and l2 > 0 and residual <= bound:
+    l2 = next((d for label, d, _ in candidates if label == "L2"), None)
+    for label, l1, convention in candidates:
+        if label != "L1" or l2 is None:
+            continue
+        basis = np.stack([l1.ravel(), l2.ravel()], axis=1)
+        (lam1, lam2), *_ = np.linalg.lstsq(basis, difference.ravel(), rcond=None)
+        residual = float(np.max(np.abs(difference.ravel() - basis @ (lam1, lam2)), initial=0.0))
+        if lam1 > 0 and lam2 > 0 and residual <= bound:
             return (
-                f"the objective with an L1+L2 penalty, lambda_L1 = {l1:.3g}, lambda_L2 = "
-                f"{l2:.3g} (forward's loss + lambda_L1 * sum |w| + lambda_L2 * sum w^2), "
-                f"not for forward alone"
+                f"the objective with an L1+L2 penalty, lambda_L1 = {lam1:.3g}, lambda_L2 = "
+                f"{lam2:.3g} (forward's loss + lambda_L1 * sum |w| + lambda_L2 * sum w^2)"
+                f"{convention}, not for forward alone"
             )
     return None
+
+
+BOOK_AT_ZERO = (
+    "; where w = 0, L1's gradient taken as +lambda (the nnfs book's dL1[w < 0] = -1; the "
+    "table's sign(0) = 0 gives 0: both are subgradients at the kink)"
+)
 
 
 def _penalty_gradient(kernel: Any, w: np.ndarray) -> np.ndarray:
