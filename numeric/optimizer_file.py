@@ -3,7 +3,8 @@
 ``model.save(path, optimizer=opt)`` adds an ``optimizer`` field to the architecture
 JSON: the optimizer's kind (``sgd``, ``adam``, ``rmsprop``, ``adagrad``), its
 hyperparameters as exact floats, the steps taken (``iterations``, which set the decay
-and Adam's bias correction) and the Dense layers that hold state; and one member per
+and Adam's bias correction) and the layers that hold state (Dense, and BatchNorm's and
+LayerNorm's γ and β); and one member per
 state array, ``optimizer.layer{k}.{weights|biases}.{slot}`` (SGD's velocity; Adam's
 ``m`` and ``v``; RMSprop's and Adagrad's cache). As for the model's own arrays, the
 field is checked before anything is read, each member is declared with its shape, and
@@ -71,7 +72,8 @@ def describe(optimizer: object, model: object) -> tuple[dict, dict[str, np.ndarr
 
 
 def check(spec: object, dense: dict[int, tuple[int, int]]) -> dict:
-    """The optimizer field, checked against the Dense layers ``{index: (inputs, outputs)}``."""
+    """The optimizer field, checked against the layers with parameters ``{index: weights'
+    shape}`` (a Dense layer's ``(inputs, outputs)``, a normalisation's ``(1, features)``)."""
     if not isinstance(spec, dict) or set(spec) != {
         "kind",
         "hyperparameters",
@@ -103,7 +105,7 @@ def check(spec: object, dense: dict[int, tuple[int, int]]) -> dict:
         or len(set(layers)) != len(layers)
     ):
         raise BadOptimizer(
-            f"optimizer layers must be distinct Dense layer indices: {layers!r}"[:300]
+            f"optimizer layers must be distinct indices of layers with parameters: {layers!r}"[:300]
         )
     return {
         "kind": kind,

@@ -197,9 +197,34 @@ def test_a_file_without_optimizer_loads_none_and_a_bad_field_is_refused(tmp_path
     bad = json.loads(json.dumps(spec))
     bad["optimizer"]["layers"] = [1]  # an activation holds no state
     np.savez(tmp_path / "bad.npz", **{**arrays, "architecture": np.array(json.dumps(bad))})
-    with pytest.raises(ModelFileError, match="Dense layer indices"):
+    with pytest.raises(ModelFileError, match="indices of layers with parameters"):
         Model.load(tmp_path / "bad.npz")
     truncated = {k: v for k, v in arrays.items() if not k.endswith("biases.cache")}
     np.savez(tmp_path / "bad.npz", **truncated)
     with pytest.raises(ModelFileError, match="missing"):
         Model.load(tmp_path / "bad.npz")
+
+
+def test_the_state_of_normalisation_layers_resumes_too(tmp_path):
+    from numeric import BatchNorm, LayerNorm
+
+    def model() -> Model:
+        rng = np.random.default_rng(0)
+        layers = [Dense(64, 32, rng=rng), BatchNorm(32), ReLU(), Dense(32, 10, rng=rng)]
+        return Model([*layers, LayerNorm(10), Softmax()], loss=CategoricalCrossEntropy())
+
+    X, y, _, _ = data.load("digits")
+    X, y = X[:300], y[:300]
+    straight, optimizer = model(), RMSprop(0.002)
+    straight.fit(X, y, epochs=2, optimizer=optimizer, seed=0, fused=False)
+    straight.fit(X, y, epochs=1, optimizer=optimizer, seed=1, fused=False)
+    halted, first = model(), RMSprop(0.002)
+    halted.fit(X, y, epochs=2, optimizer=first, seed=0, fused=False)
+    halted.save(tmp_path / "run.npz", optimizer=first)
+    resumed = Model.load(tmp_path / "run.npz")
+    assert len(resumed.optimizer.state) == 4  # two Dense, BatchNorm's and LayerNorm's γ, β
+    resumed.fit(X, y, epochs=1, optimizer=resumed.optimizer, seed=1, fused=False)
+    for a, b in zip(straight.layers, resumed.layers, strict=True):
+        for name in ("weights", "biases", "running_mean", "running_var"):
+            if hasattr(a, name):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
