@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symbolic import limits
+from symbolic.notation import grammar, identifiers, notes
 from symbolic.ops import (
     Affine,
     B,
@@ -191,7 +192,7 @@ def _frame(entry: object, formula: str, batch_mean: bool) -> _Frame:
         return _Frame(names, {}, derive_entry(entry).chains[0].result, w, "gradient")
     if isinstance(entry, Loss | Composed):
         derivation = derive(entry.name)
-        wanted = L if batch_mean or "B" in _identifiers(formula) else ELL
+        wanted = L if batch_mean or "B" in identifiers(formula) else ELL
         gradient = next(
             section.steps[-1].expr
             for section in derivation.sections
@@ -210,57 +211,6 @@ def _frame(entry: object, formula: str, batch_mean: bool) -> _Frame:
         f"penalties; {entry.name!r} is a {kind} op: read its derivation with "
         f"`derive {entry.name}`"
     )
-
-
-def _identifiers(formula: str) -> set[str]:
-    """The names a formula uses (parsed only for its names: ``1e-6`` holds no ``e``)."""
-    import ast
-    import re
-
-    try:
-        return {
-            n.id
-            for n in ast.walk(ast.parse(formula.strip(), mode="eval"))
-            if isinstance(n, ast.Name)
-        }
-    except (SyntaxError, RecursionError, MemoryError, ValueError):  # parse() says why
-        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
-
-
-def grammar(names: dict, **extra: object):
-    """Students' notation: the ops' own names as functions (``sigmoid(x)``), ``sech``,
-    ``sigma``, ``Phi``, ``abs``, ``ln``, ``e``, ``^`` as a power, comparisons as 0/1."""
-    from symbolic.formula import CALLS, Grammar
-    from symbolic.ops import OPS
-
-    u = sp.Dummy("u", real=True)
-    calls = {
-        "sech": (sp.sech, 1, 1),
-        "ln": (sp.log, 1, 1),
-        "abs": (sp.Abs, 1, 1),
-        "max": (sp.Max, 1, None),
-        "min": (sp.Min, 1, None),
-        "sigma": (sp.Lambda(u, 1 / (1 + sp.exp(-u))), 1, 1),
-        "Phi": (sp.Lambda(u, (1 + sp.erf(u / sp.sqrt(2))) / 2), 1, 1),
-        "phi": (sp.Lambda(u, sp.exp(-(u**2) / 2) / sp.sqrt(2 * sp.pi)), 1, 1),
-    }
-    for name, entry in OPS.items():  # sigmoid(x), relu(x), softplus(x), a user op's name
-        if isinstance(entry, Elementwise) and name not in CALLS and name not in names:
-            body = entry.expr.subs(dict(entry.params)).xreplace({x: u})
-            calls[name] = (sp.Lambda(u, body), 1, 1)
-    calls = {k: v for k, v in calls.items() if k not in names}
-    constants = {} if "e" in names else {"e": sp.E}
-    return Grammar(calls=calls, constants=constants, caret=True, conditions=True, **extra)
-
-
-def notes(formula: str, frame: object = None) -> tuple[str, ...]:
-    """How a formula's notation was read, where Python would read it otherwise."""
-    found = []
-    if "^" in formula:
-        found.append("^ is read as a power (in Python code ^ is xor: write **)")
-    if "e" in _identifiers(formula) and (frame is None or "e" not in frame.names):
-        found.append("e is read as Euler's number")
-    return tuple(found)
 
 
 def _parse(formula: str, names: dict, grammar: object = None) -> sp.Expr:
