@@ -4,9 +4,9 @@
 JSON: the optimizer's kind (``sgd``, ``adam``, ``rmsprop``, ``adagrad``), its
 hyperparameters as exact floats, the steps taken (``iterations``, which set the decay
 and Adam's bias correction) and the layers that hold state (Dense, and BatchNorm's and
-LayerNorm's γ and β); and one member per
-state array, ``optimizer.layer{k}.{weights|biases}.{slot}`` (SGD's velocity; Adam's
-``m`` and ``v``; RMSprop's and Adagrad's cache). As for the model's own arrays, the
+LayerNorm's γ and β); and one member per state array,
+``optimizer.layer{k}.{weights|biases}.{slot}`` (SGD's velocity; Adam's ``m`` and ``v``;
+RMSprop's and Adagrad's cache). As for the model's own arrays, the
 field is checked before anything is read, each member is declared with its shape, and
 the optimizer is rebuilt through its constructor, whose checks refuse a bad value.
 """
