@@ -151,6 +151,8 @@ WRONG = [
     ("softmax_cross_entropy", "p*(1 - p) - t", {}, NO, "your formula gives"),
     ("softmax_cross_entropy", "p - t", {"batch_mean": True}, NO, "the /B of the batch mean"),
     ("softmax_cross_entropy", "-t/p", {}, NO, "your formula gives"),
+    ("softmax_cross_entropy", "(p - t)/N", {}, NO, "a /N too many"),
+    ("sigmoid", "x*s*(1-s)", {}, NO, "your formula gives"),
     ("cross_entropy", "t/p", {}, NO, "sign error"),
     ("cross_entropy", "-t*log(p)", {}, NO, "your formula gives"),
     ("cross_entropy", "-1/p", {}, NO, "your formula gives"),
