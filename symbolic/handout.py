@@ -84,12 +84,15 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \newlength{\lhswidth}
 %% A quantity's first step: "lhs = " measured, so that later steps put their "=" under
 %% it and a long formula's next lines start after it.
+%% Ragged right: a line broken after a + need not be stretched to the margin.
 \newcommand{\firststep}[3]{\par\sbox0{$\displaystyle #1 {}={}$}%%
   \global\lhswidth=\wd0
   \ifdim\lhswidth>0.3\linewidth\global\lhswidth=2.5em\fi
-  \hangindent=\dimexpr\lhswidth+1.5em\relax\hangafter=1\box0 #2\par\reason{#3}}
-\newcommand{\nextstep}[2]{\par\hangindent=\dimexpr\lhswidth+1.5em\relax\hangafter=1%%
-  \makebox[\lhswidth][r]{$\displaystyle {}={}$}#1\par\reason{#2}}
+  {\rightskip=0pt plus 1fil\hangindent=\dimexpr\lhswidth+1.5em\relax\hangafter=1%%
+  \noindent\box0 #2\par}\reason{#3}}
+\newcommand{\nextstep}[2]{\par{\rightskip=0pt plus 1fil%%
+  \hangindent=\dimexpr\lhswidth+1.5em\relax\hangafter=1%%
+  \makebox[\lhswidth][r]{$\displaystyle {}={}$}#1\par}\reason{#2}}
 \newcommand{\reason}[1]{{\small\raggedright\leftskip=\dimexpr\lhswidth+1.5em\relax
   #1\par}\smallskip}
 %% A term with no place to break, wider than the line, is scaled to fit (in math mode).
@@ -182,19 +185,57 @@ def steps_table(sections: list) -> str:
     return "\n".join(out)
 
 
+# A formula whose LaTeX is longer than this may not fit a line: it is set in pieces
+# that TeX can break between (below); a shorter one is printed as SymPy prints it.
+LONG = 240
+
+
 def formula(expr: sp.Basic) -> str:
-    """``expr`` in display style, a sum term by term so TeX may break it after a sign;
-    each term fitted to the column (``\\fit``)."""
-    if not isinstance(expr, sp.Add):
-        return f"\\displaystyle\\fit{{{to_latex(expr)}}}"
+    """``expr`` in display style, with places where TeX may break a long one.
+
+    A sum is set term by term (TeX breaks after a sign); in a long formula a fraction
+    over a short denominator becomes :math:`\\frac{1}{N}` times its numerator, and a
+    long sum inside, :math:`\\sum_j` or a factor, gets big brackets that do not stop
+    a break. Every piece that cannot break is fitted to the line (``\\fit``).
+    """
+    return "\\displaystyle " + _pieces(expr, long=len(to_latex(expr)) > LONG)
+
+
+def _pieces(expr: sp.Basic, long: bool) -> str:
     printer = DerivationLatexPrinter()
-    out = []
-    for number, term in enumerate(printer._as_ordered_terms(expr, order=None)):
-        negative = term.could_extract_minus_sign()
-        shown = printer._print(-term if negative else term)
-        sign = "-" if negative else ("" if number == 0 else "+")
-        out.append(f"{sign} \\fit{{{shown}}}")
-    return "\\displaystyle " + " ".join(out)
+    if isinstance(expr, sp.Add):
+        out = []
+        for number, term in enumerate(printer._as_ordered_terms(expr, order=None)):
+            negative = term.could_extract_minus_sign()
+            sign = "-" if negative else ("" if number == 0 else "+")
+            out.append(f"{sign} {_pieces(-term if negative else term, long)}")
+        return " ".join(out)
+    if not long:
+        return f"\\fit{{{to_latex(expr)}}}"
+    if isinstance(expr, sp.Mul) and expr.could_extract_minus_sign():
+        return f"- {_pieces(-expr, long)}"
+    numerator, denominator = sp.fraction(expr) if isinstance(expr, sp.Mul) else (expr, 1)
+    if denominator != 1:  # after a long 1/d, a dot: TeX may break after it
+        short = len(to_latex(denominator)) < 40
+        over = f"\\fit{{\\frac{{1}}{{{to_latex(denominator)}}}}}"
+        dot = "" if short else "\\cdot"
+        return f"{over} {dot} {_bracketed(numerator)}"
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        index, low, high = expr.limits[0]
+        limits = f"_{{{to_latex(index)}={to_latex(low)}}}^{{{to_latex(high)}}}"
+        return f"\\sum{limits} {_bracketed(expr.function)}"
+    if isinstance(expr, sp.Mul):
+        sums = [f for f in expr.args if isinstance(f, sp.Add | sp.Sum)]
+        if sums:
+            rest = sp.Mul(*[f for f in expr.args if f is not sums[0]], evaluate=False)
+            return f"{_bracketed(sums[0])} \\cdot \\fit{{{to_latex(rest)}}}"
+    return f"\\fit{{{to_latex(expr)}}}"
+
+
+def _bracketed(expr: sp.Basic) -> str:
+    """``expr`` in pieces, in brackets if it is a sum (``\\Bigl(`` does not stop a break)."""
+    inner = _pieces(expr, long=True)
+    return f"\\Bigl( {inner} \\Bigr)" if isinstance(expr, sp.Add) else inner
 
 
 def reason(step: Any) -> str:

@@ -22,9 +22,9 @@ from symbolic.latex import _SPECIAL
 _UNESCAPE = {tex: ch for ch, tex in _SPECIAL.items()}
 # the longest escapes first, so \textbackslash{} is not read as \t...
 _ESCAPES = re.compile("|".join(re.escape(tex) for tex in sorted(_UNESCAPE, key=len, reverse=True)))
-# an indexed name written in words: s_i, z_c, p_j, dX_rl, delta_ic, max_j
-_INDEXED = re.compile(r"\b(delta|max|ell|d?[A-Za-z])_([A-Za-z0-9]{1,3})\b")
-_NAMES = {"delta": r"\delta", "max": r"\max", "ell": r"\ell"}
+# an indexed name written in words: s_i, z_c, p_j, dX_rl, delta_ic, max_j, sum_k
+_INDEXED = re.compile(r"\b(delta|max|sum|ell|d?[A-Za-z])_([A-Za-z0-9]{1,3})\b")
+_NAMES = {"delta": r"\delta", "max": r"\max", "sum": r"\sum", "ell": r"\ell"}
 
 
 def unescape(text: str) -> str:
