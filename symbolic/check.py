@@ -257,7 +257,7 @@ def _beyond(sampled: object, fallback: str, noun: str) -> str:
 def _compare(
     name: str, parsed: sp.Expr, claimed: sp.Expr, frame: _Frame, truth: sp.Expr, notes: tuple
 ) -> CheckResult:
-    from symbolic.grader_samples import counterexample, describe, explain, sample
+    from symbolic.grader_samples import counterexample, describe, explain, is_everywhere, sample
     from symbolic.proof import NotEqual, prove_equal
     from symbolic.verify import spot_check
 
@@ -271,9 +271,13 @@ def _compare(
         at_kinks = all(p.kink for p in sampled.differ)
         method = "differ at a kink, where the op sets a convention" if at_kinks else "differ"
         where = {str(k): v for k, v in point.at.items()}
+        explanation = explain(sampled, frame.main, frame.noun)
+        forward = frame.meaning.get(y)  # an activation's output: f(x) given for f'(x)?
+        if forward is not None and is_everywhere(forward, sampled):
+            explanation = f"your formula is the op itself, y = {forward}, not its derivative"
         return CheckResult(
             name, parsed, shown, False, method, where, (point.mine, point.truth),
-            explain(sampled, frame.main, frame.noun), describe(point, frame.noun), notes,
+            explanation, describe(point, frame.noun), notes,
         )  # fmt: skip
     kinks = f", kinks {', '.join(sampled.kinks)} included" if sampled.kinks else ""
     sampled_text = f"; equal at {len(sampled.points)} points sampled{kinks}"

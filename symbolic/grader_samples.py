@@ -286,6 +286,18 @@ def _factor(sampled: Sampled) -> str:
     )
 
 
+def is_everywhere(expr: sp.Expr, sampled: Sampled) -> bool:
+    """Whether the formula's values are ``expr``'s at every point (the op itself, say)."""
+    expr = _unnamed(expr)
+    for point in sampled.points:
+        there = value(expr, point.at)
+        if point.mine is None or there is None:
+            return False
+        if Point(point.at, point.mine, there, point.kink, point.interval).differs:
+            return False
+    return bool(sampled.points)
+
+
 def show(number: sp.Expr, digits: int = 6) -> str:
     """A number as a person writes it: ``1``, ``-0.25``, ``0.0997606``."""
     if number == int(number) and abs(number) < 1e15:
