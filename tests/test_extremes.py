@@ -240,6 +240,27 @@ def test_regression_losses_across_1e4(name, dtype):
     np.testing.assert_allclose(value[:, 0], np.asarray(expected, np.float64), rtol=4e-7)
 
 
+# At p - t = 1, -1, 0, 2 (B = 1, N = 4): the value of the mean over N, and dL/dp of it,
+# as PyTorch's mse_loss, l1_loss (sign(0) = 0) and huber_loss (delta = 1: the quadratic
+# piece at |d| = 1 exactly, 0.5 and slope 1) give them. Written as numbers.
+AT_THE_KINKS = {
+    "mean_squared_error": (1.5, [0.5, -0.5, 0.0, 1.0]),
+    "mean_absolute_error": (1.0, [0.25, -0.25, 0.0, 0.25]),
+    "huber": (0.625, [0.25, -0.25, 0.0, 0.25]),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", REGRESSION)
+def test_regression_losses_at_their_kinks_are_pytorchs(name, dtype):
+    p = np.array([[1.0, -1.0, 0.5, 2.0]], dtype)
+    t = np.array([[0.0, 0.0, 0.5, 0.0]], dtype)
+    loss, grad = kernels(name)
+    value, gradient = AT_THE_KINKS[name]
+    assert loss(p, t, 1, 4).tolist() == [[value]]
+    assert grad(p, t, 1, 4).tolist() == [gradient]
+
+
 @pytest.mark.parametrize("name", REGRESSION)
 def test_regression_gradient_at_a_perfect_prediction_is_zero(name):
     p = np.array([[0.5, 1.0]])
