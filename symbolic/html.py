@@ -33,11 +33,14 @@ body { font-family: Georgia, 'DejaVu Serif', serif; max-width: 62rem; margin: 2r
        padding: 0 1rem; line-height: 1.45; color: #111; }
 h1 { font-size: 1.8rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #ccc; }
 h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
-table.steps { border-collapse: collapse; width: 100%; }
-table.steps td { padding: 0.25rem 0.4rem; vertical-align: middle; }
-td.lhs { text-align: right; white-space: nowrap; }
-td.reason { font-size: 0.88rem; color: #333; }
+table.steps { border-collapse: collapse; width: 100%; table-layout: fixed; }
+table.steps col.lhs { width: 10rem; } table.steps col.eq { width: 1.6rem; }
+table.steps td { padding: 0.2rem 0.3rem; vertical-align: top; }
+td.lhs { text-align: right; overflow-x: auto; }
+div.formula { overflow-x: auto; overflow-y: hidden; padding: 0.2rem 0; }
+div.reason { font-size: 0.88rem; color: #444; margin: 0 0 0.3rem 1rem; }
 tr.gap td { padding-top: 0.9rem; }
+div.scroll { overflow-x: auto; }
 table.notation td, table.example td { padding: 0.2rem 0.8rem; vertical-align: middle; }
 math { font-size: 1.08em; }
 code { font-size: 0.92em; }
@@ -113,7 +116,8 @@ def op_section(number: int, entry: Any, derivation: Any) -> str:
 
 
 def steps_table(sections: list) -> str:
-    """A row a step: the quantity on its first row, ``=``, the formula, the reason."""
+    """A row a step: the quantity on its first row, ``=``, the formula with its reason
+    under it (as in the PDF); a formula wider than the page scrolls on its own."""
     rows = []
     for section in sections:
         lhs = math(to_latex(section.quantity), display=True)
@@ -121,10 +125,11 @@ def steps_table(sections: list) -> str:
             css = ' class="gap"' if number == 0 and rows else ""
             rows.append(
                 f'<tr{css}><td class="lhs">{lhs if number == 0 else ""}</td><td>=</td>'
-                f'<td class="formula">{math(to_latex(step.expr), display=True)}</td>'
-                f'<td class="reason">{reason(step)}</td></tr>'
+                f'<td><div class="formula">{math(to_latex(step.expr), display=True)}</div>'
+                f'<div class="reason">{reason(step)}</div></td></tr>'
             )
-    return '<table class="steps">' + "\n".join(rows) + "</table>"
+    columns = '<colgroup><col class="lhs"><col class="eq"><col></colgroup>'
+    return f'<table class="steps">{columns}' + "\n".join(rows) + "</table>"
 
 
 def reason(step: Any) -> str:
@@ -150,8 +155,9 @@ def example_part(entry: Any) -> str:
         "<h3>Worked example</h3>\n"
         f"<p>The derived gradient and the central difference of the forward formula "
         f"(h = 10<sup>−10</sup>, {examples.DIGITS} digits){' at ' + at if at else ''}.{note}</p>"
-        '<table class="example"><tr><th></th><th>derived</th><th>central difference</th>'
-        f"<th>largest difference</th></tr>{rows}</table>"
+        '<div class="scroll"><table class="example"><tr><th></th><th>derived</th>'
+        "<th>central difference</th>"
+        f"<th>largest difference</th></tr>{rows}</table></div>"
     )
 
 

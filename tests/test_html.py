@@ -135,3 +135,13 @@ def test_chromium_stacks_a_fraction_that_plain_text_would_not(tmp_path):
         assert ink.any(), f"{name}: nothing drawn"
         heights[name] = int(ink.any(axis=1).sum())
     assert heights["typeset"] > 1.5 * heights["flat"], heights
+
+
+def test_the_command_line_writes_the_page(capsys):
+    from symbolic.__main__ import main
+
+    assert main(["derive", "relu", "--html"]) == 0
+    assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
+    assert main(["derive", "relu", "--html", "--document"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --html") and err.count("\n") == 1
