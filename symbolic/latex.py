@@ -142,7 +142,8 @@ def to_text(expr: sp.Basic) -> str:
     return DerivationStrPrinter({"full_prec": False}).doprint(expr)
 
 
-_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
+# LaTeX for the characters that are special in text (symbolic.prose reverses it)
+SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
     "\\": r"\textbackslash{}",
@@ -151,7 +152,7 @@ _SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
 
 def escape(text: str) -> str:
     """Plain text made safe inside ``\\text{...}`` or a paragraph."""
-    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+    return "".join(SPECIAL.get(ch, ch) for ch in text)
 
 
 COMPUTED = "computed as: the kernels' forms, each rewrite proven equal"

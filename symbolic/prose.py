@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 
-from symbolic.latex import _SPECIAL
+from symbolic.latex import SPECIAL
 
-_UNESCAPE = {tex: ch for ch, tex in _SPECIAL.items()}
+_UNESCAPE = {tex: ch for ch, tex in SPECIAL.items()}
 # the longest escapes first, so \textbackslash{} is not read as \t...
 _ESCAPES = re.compile("|".join(re.escape(tex) for tex in sorted(_UNESCAPE, key=len, reverse=True)))
 # an indexed name written in words: s_i, z_c, p_j, dX_rl, delta_ic, max_j, sum_k
