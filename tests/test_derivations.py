@@ -43,6 +43,9 @@ def test_an_elementwise_derivation_starts_at_the_definition_and_ends_at_the_kern
     start = derivative.steps[0].expr
     assert isinstance(start, sp.Derivative) and start.variables == (x,)
     assert prove_equal(expand_named(start.expr), f)
+    for value in (-1.7, 0.3, 2.9):  # and by numbers, named functions evaluated as they are
+        at = {x: sp.Float(value, 30)}
+        assert float(start.expr.subs(at).evalf(30)) == pytest.approx(float(f.subs(at).evalf(30)))
     assert derivative.steps[-1].expr == derivation.result
     # What the kernels compute is the end of the computed-as sections, exactly.
     kernels = derived(name)
