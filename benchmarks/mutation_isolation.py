@@ -47,4 +47,6 @@ def pytest_sessionstart(session: object) -> None:
 
     sympy.core.cache.clear_cache()
     _clear_package_caches()
-    os.environ["BACKPROP_DERIVED_CACHE"] = tempfile.mkdtemp(prefix="mutation-kernels-")
+    # (tests/conftest.py also gives each session a fresh one; this holds without it.)
+    # In the working directory, mutmut's copy in the snapshot: removed with it.
+    os.environ["BACKPROP_DERIVED_CACHE"] = tempfile.mkdtemp(prefix="kernels-", dir=os.getcwd())
