@@ -17,10 +17,11 @@ import sympy as sp
 
 from symbolic.derived import ArrayForm, Chain, Derived, Section, Step
 from symbolic.ops import Masked, mask, rate, x
+from symbolic.reasons import Label
 from symbolic.verify import ScalarForm
 
 G = sp.Symbol("g", real=True)  # the incoming gradient dL/dy
-MEAN = sp.Symbol(r"\mathbb{E}_m[y]")
+MEAN = Label("E_m[y]", r"\mathbb{E}_m[y]")  # the expected output over the mask
 
 
 def derive_masked(entry: Masked) -> Derived:
