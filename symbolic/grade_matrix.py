@@ -19,8 +19,12 @@ X*G: the shapes do not fit, (m x n)*(m x k): X is m x n, W n x k, b 1 x k and G 
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 import sympy as sp
+
+if TYPE_CHECKING:
+    from symbolic.check import CheckResult
 
 SIZES = {"m": 3, "n": 4, "k": 2}  # all different: a misplaced transpose cannot fit
 LETTERS = {3: "m", 4: "n", 2: "k", 1: "1"}
@@ -45,7 +49,7 @@ def count_in(formula: str, names: set[str], calls: set[str]) -> tuple[int, int]:
     return named, called
 
 
-def grade(entry: object, formula: str, wrt: str | None) -> object:
+def grade(entry: object, formula: str, wrt: str | None) -> CheckResult:
     """The ``CheckResult`` of ``formula`` against softmax's or dense's gradient."""
     from symbolic.ops import Affine
 
@@ -85,7 +89,7 @@ def _matrices() -> dict[str, sp.ImmutableMatrix]:
     }
 
 
-def _dense(name: str, formula: str, wrt: str | None):
+def _dense(name: str, formula: str, wrt: str | None) -> CheckResult:
     from symbolic.check import CheckResult, FormulaError
     from symbolic.formula import Grammar
     from symbolic.notation import grammar, notes

@@ -22,14 +22,18 @@ wrong for i != j (at every point sampled there), right for i = j (the diagonal a
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 import sympy as sp
+
+if TYPE_CHECKING:
+    from symbolic.check import CheckResult
 
 SOFTMAX_CLASSES = (2, 3, 4)
 MOST_SUMS = 4  # sums in a softmax formula: nested, each multiplies the terms by N
 
 
-def grade_softmax(name: str, formula: str) -> object:
+def grade_softmax(name: str, formula: str) -> CheckResult:
     """The ``CheckResult`` of ``formula`` against softmax's Jacobian entry or its VJP."""
     from symbolic.check import CheckResult, FormulaError
     from symbolic.formula import Grammar

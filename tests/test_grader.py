@@ -118,7 +118,7 @@ WRONG = [
     ("sigmoid", "-s*(1-s)", {}, NO, "sign error"),
     ("sigmoid", "s*(s-1)", {}, NO, "sign error"),
     ("sigmoid", "exp(-x)/(1+exp(-x))", {}, NO, "wrong at"),
-    ("sigmoid", "s", {}, NO, "wrong at"),
+    ("sigmoid", "s", {}, NO, "your formula is the op itself"),
     ("sigmoid", "0.25", {}, NO, "wrong at"),
     ("sigmoid", "exp(x)/(1+exp(-x))**2", {}, NO, "wrong at"),
     ("tanh", "1 - y", {}, NO, "wrong at"),
