@@ -17,6 +17,10 @@ _LOSS_FIELDS = (
 _UNUSED_ARGUMENT = "the generated kernel takes this argument but its expression does not read it"
 
 EQUIVALENT: dict[str, str] = {
+    # symbolic/ops.py
+    "symbolic.ops.xǁWithParamsǁwith_params__mutmut_19": "the separator of the label's "
+    "parameters: every parameterised entry has one parameter (alpha or lambda_), and a "
+    "user-defined op has none, so the label never joins two",
     # numeric/losses.py
     "numeric.losses.xǁLossǁ__init____mutmut_6": _COMPOSED,
     "numeric.losses.xǁLossǁ__init____mutmut_7": _COMPOSED,
