@@ -1,7 +1,8 @@
 r"""Worked numeric examples: a derived gradient at one point, against finite differences.
 
 For each op the handout evaluates the derivation's result at a concrete point (N = 3
-classes, small explicit matrices for the dense layer) and, beside it, the central
+classes or a group of 3 for batch and layer normalisation, small explicit matrices for
+the dense layer, both masks for dropout) and, beside it, the central
 difference :math:`(f(a + h) - f(a - h)) / 2h` of the op's *forward* formula, with
 :math:`h = 10^{-10}` and every value to 30 significant digits (SymPy's ``evalf``, that
 is mpmath). The two agree to about :math:`h^2`; a wrong gradient differs in the first
@@ -239,6 +240,74 @@ def _composed(entry: ops.Composed, result: sp.Expr) -> Example:
     return Example((("z", sp.Matrix([z])), ("t", sp.Matrix([t]))), (row,))
 
 
+# ----- batch and layer normalisation: a group of N = 3 -----
+
+NORM_POINT = {  # x-hat has no zero entry: each dL/dgamma_c is seen
+    "x": (sp.Rational(1, 2), sp.Integer(-1), sp.Rational(5, 2)),
+    "g": (sp.Rational(3, 10), sp.Rational(-1, 5), sp.Rational(7, 10)),
+    "gamma": (sp.Rational(3, 2), sp.Rational(1, 2), sp.Integer(-1)),
+    "beta": (sp.Rational(1, 10), sp.Rational(-1, 5), sp.Rational(3, 10)),
+}
+EPSILON_VALUE = sp.Rational(1, 10**5)  # PyTorch's default
+
+
+def _normalization(entry: ops.Op, result: tuple) -> Example:
+    """L = sum_i g_i y_i with y the normalised group (symbolic.normalization.full writes
+    x-hat, sigma and the mean in the inputs); its gradients in x, gamma and beta."""
+    from symbolic import normalization as norm
+
+    per = norm.per_element(entry)
+    size = CLASSES
+    point = {name: list(v) if per or name in "xg" else [v[0]] for name, v in NORM_POINT.items()}
+    variables = {
+        "x": [norm.X[k] for k in range(size)],
+        "gamma": [norm.GAMMA_I[k] for k in range(size)] if per else [norm.GAMMA],
+        "beta": [norm.BETA_I[k] for k in range(size)] if per else [norm.BETA],
+    }
+    fixed = {ops.g[k]: point["g"][k] for k in range(size)} | {norm.EPSILON: EPSILON_VALUE}
+
+    def written(expr: sp.Basic) -> sp.Basic:  # at N = 3, every sum written out
+        return norm.full(expr, per).subs(ops.N, size).doit().subs(fixed)
+
+    i = ops.i
+    loss = written(
+        sp.Sum(
+            (norm.shift(entry, i) + norm.scale(entry, i) * norm.XH[i]) * ops.g[i], (i, 0, ops.N - 1)
+        )
+    )
+    everything = {
+        s: v for name in variables for s, v in zip(variables[name], point[name], strict=True)
+    }
+    rows = []
+    for (name, symbols), gradient in zip(variables.items(), result, strict=True):
+
+        def at(values, name=name, symbols=symbols):
+            return loss.subs(everything | dict(zip(symbols, values, strict=True)))
+
+        indexed = gradient.has(ops.c)
+        derived = [
+            _value(written(gradient.subs(ops.c, k) if indexed else gradient).subs(everything))
+            for k in range(len(symbols))
+        ]
+        fd = [_central(at, point[name], k) for k in range(len(symbols))]
+        label = {
+            "x": r"x_c",
+            "gamma": r"\gamma_c" if per else r"\gamma",
+            "beta": r"\beta_c" if per else r"\beta",
+        }[name]
+        rows.append(
+            Row(
+                rf"\frac{{\partial L}}{{\partial {label}}}",
+                f"dL/d{name}",
+                sp.Matrix([derived]),
+                sp.Matrix([fd]),
+            )
+        )
+    inputs = tuple((name, sp.Matrix([values])) for name, values in point.items())
+    inputs += (("epsilon", sp.Matrix([[EPSILON_VALUE]])),)
+    return Example(inputs, tuple(rows), note="L = sum_i g_i y_i, g the gradient arriving at y")
+
+
 # ----- the dense layer: explicit matrices -----
 
 DENSE_SHAPES = (2, 3, 2)  # (m, n, k): X is m x n, W is n x k, b is 1 x k, G is m x k
@@ -296,6 +365,7 @@ _BUILDERS = {
     "Composed": _composed,
     "Affine": _affine,
     "Masked": _masked,
+    "Normalization": _normalization,
 }
 
 

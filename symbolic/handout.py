@@ -42,7 +42,8 @@ TITLE = "Backpropagation, derived: every gradient, step by step"
 # Prose for both renderers (symbolic.prose.marked): $...$ a formula, backticks code.
 INTRODUCTION = (
     "This handout derives the gradient of every op of a small deep-learning framework "
-    "(activations, softmax, losses, the dense layer, weight penalties) from its "
+    "(activations, softmax, losses, the dense layer, normalisation, dropout, weight "
+    "penalties) from its "
     "definition, one rule at a time. Under each step stands the rule it applies. "
     "SymPy proves every step equal to the one before it: for all values where it "
     "can, and otherwise entry by entry on explicit sizes, which the summary under each "
@@ -249,19 +250,15 @@ def example_part(entry: Any) -> str:
     example = examples.worked_example(entry)
     if example is None:
         return "\\subsection*{Worked example}\nNone for this kind of op."
-    at = ",\\quad ".join(f"{name} = {numbers_tex(value)}" for name, value in example.inputs)
+    # one formula per input, so that TeX may break the line between them
+    at = ", ".join(f"${input_tex(name, value)}$" for name, value in example.inputs)
     lines = ["\\subsection*{Worked example}"]
-    where = {
-        True: "At the point below",
-        False: "At the points named in the first column",
-    }[bool(example.inputs)]
+    where = f"At {at}" if at else "At the points named in the first column"
     lines.append(
-        f"{where}, the derived gradient and the central difference of the forward "
+        f"{where}: the derived gradient and the central difference of the forward "
         f"formula ($h = 10^{{-10}}$, {examples.DIGITS} digits), and the largest "
         "difference between them." + (f" Here {escape(example.note)}." if example.note else "")
     )
-    if at:
-        lines.append(f"\\[ {at} \\]")
     rows = []
     for row in example.rows:
         rows += [
@@ -271,6 +268,12 @@ def example_part(entry: Any) -> str:
         ]
     lines.append("\\begin{longtable}{@{}lll@{}}\n" + "\n".join(rows) + "\n\\end{longtable}")
     return "\n".join(lines)
+
+
+def input_tex(name: str, value: sp.Matrix) -> str:
+    """``name = value`` of a worked example's input, the name as a symbol (gamma is
+    :math:`\\gamma`)."""
+    return f"{to_latex(sp.Symbol(name))} = {numbers_tex(value)}"
 
 
 def numbers_tex(value: sp.Matrix, digits: int = 8) -> str:

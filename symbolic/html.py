@@ -24,7 +24,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from symbolic import examples
-from symbolic.handout import INTRODUCTION, NOTATION, TITLE, numbers_tex, scientific_tex
+from symbolic.handout import (
+    INTRODUCTION,
+    NOTATION,
+    TITLE,
+    input_tex,
+    numbers_tex,
+    scientific_tex,
+)
 from symbolic.latex import COMPUTED, to_latex
 from symbolic.prose import marked, segments, words
 
@@ -143,7 +150,7 @@ def example_part(entry: Any) -> str:
     example = examples.worked_example(entry)
     if example is None:
         return "<h3>Worked example</h3><p>None for this kind of op.</p>"
-    at = ", ".join(math(f"{name} = {numbers_tex(value)}") for name, value in example.inputs)
+    at = ", ".join(math(input_tex(name, value)) for name, value in example.inputs)
     rows = "".join(
         f"<tr><td>{math(row.label_tex)}</td><td>{math(numbers_tex(row.derived))}</td>"
         f"<td>{math(numbers_tex(row.finite_difference))}</td>"
