@@ -166,7 +166,7 @@ def op_section(entry: Any, derivation: Any) -> str:
     if computed:
         parts += [
             "\\subsection*{Computed as}",
-            escape(COMPUTED[len("computed as: ") :]) + ".",
+            escape(COMPUTED[len("computed as: ") :].capitalize()) + ".",
             steps_table(computed),
         ]
     parts.append(f"\\paragraph{{Verified.}} {escape(derivation.summary()[len('Verified: ') :])}")

@@ -114,7 +114,7 @@ def op_section(number: int, entry: Any, derivation: Any) -> str:
     if computed:
         parts += [
             "<h3>Computed as</h3>",
-            f"<p>{_text(COMPUTED[len('computed as: ') :])}.</p>",
+            f"<p>{_text(COMPUTED[len('computed as: ') :].capitalize())}.</p>",
             steps_table(computed),
         ]
     summary = derivation.summary()[len("Verified: ") :]
