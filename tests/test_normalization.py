@@ -3,6 +3,7 @@ train/evaluation modes, save/load bit for bit, and BatchNorm's speed-up on digit
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -204,3 +205,45 @@ def test_the_checker_recognises_the_layers_and_checks_them_against_their_kernels
             assert f"the `{op}` kernel" in against, str(report)
     wrong = check_gradients(corpus.Layer_LayerNorm_BatchAxis(4), x)
     assert sorted(wrong.wrong) == ["dinputs"], str(wrong)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda layers: layers[1].update(momentum=1.5), "momentum must be a number in (0, 1]"),
+        (lambda layers: layers[1].update(eps=-1), "eps must be a number in (0, 1)"),
+        (lambda layers: layers[1].update(features=31), "31 features but the one before gives 32"),
+        (lambda layers: layers[3].update(rate=1.0), "rate must be a number in [0, 1)"),
+        (lambda layers: layers[3].update(seed=1), "must have exactly"),
+        (lambda layers: layers[5].pop("eps"), "must have exactly"),
+    ],
+)
+def test_a_model_file_with_a_bad_layer_spec_is_refused_by_name(tmp_path, change, says):
+    import json
+
+    from numeric import Dropout, ModelFileError
+
+    layers = [Dense(64, 32, rng=0), BatchNorm(32), ReLU(), Dropout(0.2)]
+    layers += [Dense(32, 16, rng=1), LayerNorm(16), Dense(16, 10, rng=2), Softmax()]
+    model = Model(layers, CategoricalCrossEntropy())
+    model.save(tmp_path / "good.npz")
+    with np.load(tmp_path / "good.npz") as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    architecture = json.loads(str(arrays["architecture"]))
+    change(architecture["layers"])
+    arrays["architecture"] = np.array(json.dumps(architecture))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ModelFileError, match=re.escape(says)):
+        Model.load(tmp_path / "bad.npz")
+
+
+def test_a_model_file_missing_running_statistics_is_refused(tmp_path):
+    from numeric import ModelFileError
+
+    model = Model([Dense(4, 3, rng=0), BatchNorm(3), Softmax()], CategoricalCrossEntropy())
+    model.save(tmp_path / "good.npz")
+    with np.load(tmp_path / "good.npz") as archive:
+        arrays = {name: archive[name] for name in archive.files if "running_var" not in name}
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ModelFileError, match="layer1.running_var is missing"):
+        Model.load(tmp_path / "bad.npz")
