@@ -108,3 +108,23 @@ def test_a_long_sum_is_broken_term_by_term():
     tex = formula(expr)
     assert tex.count("\\fit{") == 8 and tex.count("+ \\fit{") == 7
     assert to_latex(sp.exp(x)) in formula(sp.exp(x))
+
+
+def test_a_broken_step_is_never_printed():
+    """The handout verifies each derivation first: a wrong step is an error, not a page."""
+    import dataclasses
+
+    from symbolic.derivation import DerivationError
+    from symbolic.derived import Step
+    from symbolic.html import op_section as html_section
+
+    right = derivation_for(op("sigmoid"))
+    section = right.sections[1]
+    wrong = Step(section.steps[-1].expr + 1, section.steps[-1].reason)
+    broken_section = dataclasses.replace(section, steps=(*section.steps[:-1], wrong))
+    sections = (right.sections[0], broken_section, *right.sections[2:])
+    broken = dataclasses.replace(right, sections=sections)
+    with pytest.raises(DerivationError):
+        op_section(op("sigmoid"), broken)
+    with pytest.raises(DerivationError):
+        html_section(1, op("sigmoid"), broken)
