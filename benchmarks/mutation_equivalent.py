@@ -16,7 +16,45 @@ _LOSS_FIELDS = (
 )
 _UNUSED_ARGUMENT = "the generated kernel takes this argument but its expression does not read it"
 
+_ADD_ORDER = (
+    "SymPy puts the number first in an Add's arguments, so args[1] of 1 + exp(u) is never the 1"
+)
+_NO_POW_0 = "a Pow with exponent 0 does not exist in SymPy (u**0 evaluates to 1)"
+_ZIP = "the two sequences zipped always have the same length (a node's arguments, rebuilt)"
+_XI = "the name of a dummy symbol that is substituted and never printed"
+_TWO_ONES = "an Add never holds 1 twice (1 + 1 evaluates to 2), nor exp(1) (that is E, not an exp)"
+_REVERSED = (
+    "SymPy writes a comparison of a number with a symbol with the symbol on the left "
+    "(Lt(0, x) is x > 0), so this branch is never reached"
+)
+_REBUILT = (
+    "returns an equal Piecewise instead of None when nothing was clamped; stable_steps "
+    "compares the result with the input and records no step either way"
+)
+
 EQUIVALENT: dict[str, str] = {
+    # symbolic/stable.py
+    "symbolic.stable.x__exp_of_one_plus_exp__mutmut_7": _ADD_ORDER,
+    "symbolic.stable.x__exp_of_one_plus_exp__mutmut_9": _ADD_ORDER,
+    "symbolic.stable.x__exp_of_one_plus_exp__mutmut_12": _ADD_ORDER,
+    "symbolic.stable.x__sigmoid_products__mutmut_10": _NO_POW_0,
+    "symbolic.stable.x__sigmoid_products__mutmut_11": _NO_POW_0,
+    "symbolic.stable.x__sigmoid_products__mutmut_36": "a ratio 0 needs a factor exp(0), "
+    "which SymPy evaluates to 1 (not an exp)",
+    "symbolic.stable.x__softplus__mutmut_18": "None in exponents is already refused",
+    "symbolic.stable.x__softplus__mutmut_19": _TWO_ONES,
+    "symbolic.stable.x__softplus__mutmut_21": _TWO_ONES,
+    "symbolic.stable.x_apply_rule__mutmut_1": "every node passed is a SymPy Basic; one with "
+    "no arguments goes through the rule (which returns None for atoms) to the same return",
+    "symbolic.stable.x_apply_rule__mutmut_18": _ZIP,
+    "symbolic.stable.x_apply_rule__mutmut_21": _ZIP,
+    "symbolic.stable.x_apply_rule__mutmut_22": _ZIP,
+    "symbolic.stable.x__breakpoints__mutmut_3": "the condition True is always a Piecewise's "
+    "last (SymPy drops the branches after it), so continue and break both end the loop",
+    "symbolic.stable.x__breakpoints__mutmut_8": _REVERSED,
+    "symbolic.stable.x__breakpoints__mutmut_9": _REVERSED,
+    "symbolic.stable.x__clamp_branches__mutmut_13": _REBUILT,
+    "symbolic.stable.x__clamp_branches__mutmut_50": _REBUILT,
     # symbolic/ops.py
     "symbolic.ops.xǁWithParamsǁwith_params__mutmut_19": "the separator of the label's "
     "parameters: every parameterised entry has one parameter (alpha or lambda_), and a "

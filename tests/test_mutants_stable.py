@@ -78,3 +78,41 @@ def test_the_normal_cdf_derivative_is_the_standard_normal_density():
     density = sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi)
     assert sp.simplify(sp.diff(ndtr(x), x) - density) == 0
     assert sp.simplify(sp.diff(ndtr(3 * x), x) - 3 * density.subs(x, 3 * x)) == 0
+
+
+def test_a_proof_on_each_side_names_the_two_forms_it_compared():
+    same = sp.Piecewise((0, x < 0), (x + x, x < 1), (2, True))
+    proof = prove_on_each_side(RAMP, same)
+    assert (proof.left, proof.right) == (RAMP, same)
+    _, proofs = stabilise(2 - 2 * sp.erf(x))
+    assert (proofs[0].left, proofs[0].right) == (4 * ndtr(-sp.sqrt(2) * x), 2 - 2 * sp.erf(x))
+
+
+def test_an_overflowing_branch_is_clamped_to_the_half_line_where_it_holds():
+    right = sp.Piecewise((1, x < 0), (sp.exp(x), True))  # exp holds for x >= 0
+    assert stabilise(right)[0] == sp.Piecewise((1, x < 0), (sp.exp(sp.Max(0, x)), True))
+    left = sp.Piecewise((x, x > 0), (sp.exp(x) - 1, True))  # ELU: exp holds for x <= 0
+    assert stabilise(left)[0] == sp.Piecewise((x, x > 0), (expm1(sp.Min(0, x)), True))
+
+
+def test_a_branch_on_a_bounded_interval_or_in_two_variables_is_not_clamped():
+    between = sp.Piecewise((0, x < 0), (sp.exp(x), x < 1), (1, True))
+    # exp holds on [-5, 0] once x > 0 and x < -5 are taken by the branches before it
+    taken = sp.Piecewise((0, x > 0), (1, x < -5), (sp.exp(x), True))
+    two = sp.Piecewise((sp.exp(x), x > 0), (sp.exp(y), y > 0), (0, True))
+    for expr in (between, taken, two):
+        assert stabilise(expr) == (expr, [])
+
+
+def test_only_a_product_with_a_power_of_one_plus_exp_becomes_sigmoids():
+    assert stabilise(sp.exp(x) * sp.sin(x) / (1 + sp.exp(x)) ** 2)[0] == sp.sin(x) * sp.exp(
+        -logaddexp(0, -x)
+    ) * sp.exp(-logaddexp(0, x))
+    assert stabilise(3 * sp.exp(x) / (1 + sp.exp(x)))[0] == 3 * sp.exp(-logaddexp(0, -x))
+    three_terms = 1 / (1 + sp.exp(x) + sp.exp(2 * x))
+    assert stabilise(three_terms) == (three_terms, [])
+
+
+def test_softplus_needs_a_log_of_two_exponentials_or_1_plus_one():
+    for expr in (sp.log(x + sp.exp(x)), sp.sin(1 + sp.exp(x))):
+        assert stabilise(expr) == (expr, [])
