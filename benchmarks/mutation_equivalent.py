@@ -32,7 +32,18 @@ _REBUILT = (
     "compares the result with the input and records no step either way"
 )
 
+_KINDS = "a dtype kind is one character, and every kind in the string is still in it"
+
 EQUIVALENT: dict[str, str] = {
+    # numeric/validate.py
+    "numeric.validate.x_as_batch__mutmut_6": _KINDS,
+    "numeric.validate.x_as_targets__mutmut_12": _KINDS,
+    "numeric.validate.x_as_targets__mutmut_69": "astype's copy=None (NumPy 2: copy only "
+    "if needed) is what copy=False does for astype",
+    "numeric.validate.x_as_targets__mutmut_80": "> 1e-3 or >= 1e-3: no float32 or float64 "
+    "row sum s has s - 1 exactly equal to the double 1e-3 (it is no multiple of their ulp)",
+    "numeric.validate.x_check_probabilities__mutmut_3": "min's initial only matters for an "
+    "empty batch, where 1.0 is as far from < 0 as 0.0",
     # symbolic/stable.py
     "symbolic.stable.x__exp_of_one_plus_exp__mutmut_7": _ADD_ORDER,
     "symbolic.stable.x__exp_of_one_plus_exp__mutmut_9": _ADD_ORDER,
