@@ -35,6 +35,9 @@ _REBUILT = (
 _KINDS = "a dtype kind is one character, and every kind in the string is still in it"
 
 EQUIVALENT: dict[str, str] = {
+    # numeric/check/differences.py
+    "numeric.check.differences.x_gradient__mutmut_54": "< or <= the bound: a directional "
+    "difference exactly equal to the bound (a sum of rounded products) does not occur",
     # numeric/validate.py
     "numeric.validate.x_as_batch__mutmut_6": _KINDS,
     "numeric.validate.x_as_targets__mutmut_12": _KINDS,

@@ -101,3 +101,39 @@ def test_beyond_4096_elements_without_a_blocking_only_random_directions_are_comp
     assert grad is None and how == "finite differences along random directions"
     grad, how = differences.gradient(lambda: x @ w, x, g, 1, np.random.default_rng(0), 1e-5)
     assert grad is None  # axis 1 but the output's width (2) is not the input's (4)
+
+
+def test_a_directional_step_is_1e_6_times_max_1_and_the_largest_element_over_the_largest_of_v():
+    for array, v, h in (
+        (np.array([[0.5, -4.0]]), np.array([[2.0, 1.0]]), 1e-6 * 4 / 2),
+        (np.array([[0.5, -0.25]]), np.array([[2.0, 1.0]]), 1e-6 * 1 / 2),
+    ):
+        start, seen = array.copy(), []
+        evaluate = lambda a=array, s=seen: s.append(a.copy()) or a * 1.0  # noqa: E731
+        differences.directional(evaluate, array, 1.0, v)
+        assert seen[0] == pytest.approx(start + h * v, rel=1e-15, abs=1e-18)
+        assert seen[1] == pytest.approx(start - h * v, rel=1e-15, abs=1e-18)
+        assert array.tolist() == start.tolist()
+
+
+def _coupled(eps: float):
+    """x @ w plus eps * sum(x**2): each output row depends a little on every sample."""
+    x, w, g = _matmul((129, 4), (4, 2))
+    return x, g, (lambda: x @ w + eps * np.sum(x**2))
+
+
+def test_a_blocking_is_trusted_within_rtol_times_the_gradient_norm_times_sqrt_size():
+    # bound = 1e-5 * |grad| * sqrt(516) = 4.5e-3; the two directions disagree by
+    # 1.4e-4 and 3.1e-4 at eps = 1e-6 (trusted), by 0.14 and 0.31 at eps = 1e-3 (not)
+    x, g, small = _coupled(1e-6)
+    _, how = differences.gradient(small, x, g, 0, np.random.default_rng(0), 1e-5)
+    assert how == "blocked finite differences"
+    x, g, large = _coupled(1e-3)
+    _, how = differences.gradient(large, x, g, 0, np.random.default_rng(0), 1e-5)
+    assert how == "finite differences"
+
+
+def test_a_zero_gradient_blocking_is_trusted():
+    x, w, g = _matmul((129, 4), (4, 2))
+    grad, how = differences.gradient(lambda: 0.0 * (x @ w), x, g, 0, np.random.default_rng(0), 1e-5)
+    assert how == "blocked finite differences" and not grad.any()
