@@ -87,6 +87,10 @@ def _scope(section: Section, method: str) -> str:
     """For which values a step's proof holds, from its method and its section's checker."""
     if "numeric" in method:
         return "backed only by a numeric spot check (30 digits, random points)"
+    both = re.search(r"^sums in closed form, for all N; written out for N = ([\d, ]+)", method)
+    if both:  # batch and layer norm: proven for every N, and written out on small ones too
+        sizes = [int(v) for v in both[1].split(",") if v.strip()]
+        return f"proven for all N and checked for N = {sizes[0]}..{sizes[-1]}, every index"
     only = re.search(r"for (N = \d+)$", method)
     if only:
         return f"proven for {only[1]}"

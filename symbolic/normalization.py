@@ -12,10 +12,12 @@ differ only in which axis the group lies along and in the shape of
     y_i = \gamma \hat x_i + \beta .
 
 ``symbolic.norm_steps`` writes the derivation a step at a time; each step is proven
-by ``GroupSteps`` below: for every ``N`` where SymPy gets there (sums split, constant
-factors pulled out, :math:`\sum_k x_k = N\mu`), and always written out for
-``N = 1..4`` and every index, where the square root is made rational by writing
-:math:`\epsilon = S^2 - v` (``S > 0``), so ``cancel`` decides exactly.
+by ``GroupSteps`` below, twice: for every ``N`` (derivatives taken, sums split, factors
+pulled out, Kronecker deltas collapsed, :math:`\sum_k x_k = N\mu`, then
+:math:`\epsilon = \sigma^2 - v` with :math:`\sigma > 0`, so every square root is rational
+and ``cancel`` decides), and written out for ``N = 1..4`` and every index the same way
+(:math:`\epsilon = S^2 - v` for the explicit variance). A step the first cannot reach
+is reported as checked on those sizes only.
 
 >>> from symbolic.ops import OPS
 >>> form = derive_normalization(OPS["layer_norm"]).backward.expr[2]
@@ -89,9 +91,11 @@ def full(expr: sp.Basic, per: bool, names_only: bool = False) -> sp.Basic:
 
 def closed_sums(expr: sp.Basic) -> sp.Basic:
     r"""Sums over the group in closed form where they have one: a sum split over its
-    terms, factors free of the index pulled out, :math:`\sum_k c = N c` and
-    :math:`\sum_k x_k = N \mu`; what is left is a sum of a product over the index."""
-    if not expr.args:
+    terms, factors free of the index pulled out, a Kronecker delta keeping one term
+    (every index lies in 0..N-1), :math:`\sum_k c = N c` and :math:`\sum_k x_k = N \mu`;
+    what is left is a sum of a product over the index, its index renamed ``k``. An
+    unevaluated derivative is left alone: it is differentiated first."""
+    if not expr.args or isinstance(expr, sp.Derivative):
         return expr
     if not isinstance(expr, sp.Sum):
         return expr.func(*(closed_sums(arg) for arg in expr.args))
@@ -104,28 +108,44 @@ def closed_sums(expr: sp.Basic) -> sp.Basic:
         for factor in sp.Mul.make_args(term):
             (inside if index in factor.free_symbols else outside).append(factor)
         summand, constant = sp.Mul(*inside), sp.Mul(*outside)
-        if summand == 1:
+        delta = next((f for f in inside if isinstance(f, sp.KroneckerDelta)), None)
+        if delta is not None:  # the one term where the index is the delta's other index
+            other = delta.args[1] if delta.args[0] == index else delta.args[0]
+            total += constant * (summand / delta).xreplace({index: other})
+        elif summand == 1:
             total += N * constant
         elif summand == X[index]:
             total += N * MU * constant
         else:
-            renamed = summand.xreplace({index: k})  # one name for every sum's index
-            total += constant * sp.Sum(renamed, (k, 0, N - 1))
+            total += constant * sp.Sum(summand.xreplace({index: k}), (k, 0, N - 1))
     return total
 
 
 def _symbolic(a: sp.Basic, b: sp.Basic, per: bool) -> bool:
-    """Equal for every N: x-hat and g-hat written out, sums in closed form, mu kept."""
-    from symbolic.dense_steps import settled
+    r"""Equal for every N: both sides written in the inputs, each derivative taken by
+    SymPy (of a sum: the sum of the derivatives, :math:`\partial x_k/\partial x_c =
+    \delta_{kc}`), sums in closed form (so :math:`v = \sum_k x_k^2/N - \mu^2`), then
+    :math:`\epsilon = \sigma^2 - v` with :math:`\sigma > 0`, which makes every square root
+    rational, and ``cancel`` decides."""
+    variance = sp.expand(closed_sums(VARIANCE))
 
     def canonical(expr: sp.Basic) -> sp.Basic:
-        # A derivative needs mu and v written in the x_k; any other step keeps them named.
-        expr = full(expr, per, names_only=not expr.has(sp.Derivative))
-        return sp.expand(closed_sums(settled(closed_sums(expr))))
+        expr = full(expr, per).replace(
+            lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False)
+        )
+        for _ in range(4):  # sums nested in sums close from the inside out
+            closed = closed_sums(expr)
+            if closed == expr:
+                break
+            expr = closed
+        expr = sp.expand(expr).xreplace({EPSILON: SIGMA**2 - variance})
+        return expr.replace(
+            lambda e: e.is_Pow and e.base.has(SIGMA), lambda e: sp.expand(e.base) ** e.exp
+        )
 
     try:
-        return sp.expand(canonical(a) - canonical(b)) == 0
-    except Exception:  # SymPy cannot do these sums for a symbolic N: written out below
+        return sp.cancel(sp.together(canonical(a) - canonical(b))) == 0
+    except Exception:  # a form these rules do not reach: written out below, and said so
         return False
 
 

@@ -38,14 +38,50 @@ def digits():
     return data.load("digits", seed=0)  # 1438 train, 359 test
 
 
-def test_the_derivation_says_what_is_proven_for_all_n_and_what_only_on_sizes():
+def test_the_derivation_is_proven_for_all_n_and_checked_on_sizes():
     for name in ("batch_norm", "layer_norm"):
-        summary = derive(name).summary()
-        assert "steps proven for all N" in summary
-        assert "steps checked for N = 1..4, every index" in summary
-        text = derive(name).text()
+        derivation = derive(name)
+        assert derivation.summary() == (
+            "Verified: 16 steps proven for all N and checked for N = 1..4, every index. "
+            "Assumed: every index lies in 0..N-1."
+        )
+        text = derivation.text()
         for words in ("through the mean", "through the variance", "the closed form"):
             assert words in text
+
+
+def _closed_form(entry):
+    from symbolic.norm_steps import sections
+
+    parts, closed = sections(entry)
+    section = next(p for p in parts if str(p.quantity) == "Derivative(L, x[c])")
+    return section, closed
+
+
+@pytest.mark.parametrize("name", ["batch_norm", "layer_norm"])
+def test_a_wrong_closed_form_is_refused_both_for_all_n_and_on_sizes(name):
+    import sympy as sp
+
+    from symbolic.normalization import DXH, SIGMA, XH, _symbolic
+    from symbolic.ops import OPS, N, c, i
+    from symbolic.proof import NotEqual
+
+    entry = OPS[name]
+    section, closed = _closed_form(entry)
+    before = section.steps[-3].expr  # the line just before the closed form
+    sum_g, sum_gx = sp.Sum(DXH[i], (i, 0, N - 1)), sp.Sum(DXH[i] * XH[i], (i, 0, N - 1))
+    wrong = [
+        (N * DXH[c] - XH[c] * sum_gx) / (N * SIGMA),  # the path through the mean lost
+        (N * DXH[c] - sum_g + XH[c] * sum_gx) / (N * SIGMA),  # the variance's sign flipped
+        (N * DXH[c] - sum_g - XH[c] * sum_gx) / ((N - 1) * SIGMA),  # N - 1 for N
+        (N * DXH[c] - sum_g - XH[c] * sum_gx) / N,  # sigma forgotten
+    ]
+    per = entry.axis == "features"
+    assert _symbolic(before, closed, per)
+    for form in wrong:
+        assert not _symbolic(before, form, per), form
+        with pytest.raises(NotEqual):
+            section.checker.prove(before, form, {})
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
