@@ -27,6 +27,7 @@ ColSum(g)
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -66,9 +67,8 @@ def shift(entry: Normalization, index: sp.Basic) -> sp.Basic:
     return BETA_I[index] if per_element(entry) else BETA
 
 
-def full(expr: sp.Basic, per: bool, names_only: bool = False) -> sp.Basic:
-    """Every named quantity written in the inputs: g-hat as g gamma, x-hat, sigma, v, mu
-    (``names_only``: g-hat and x-hat only, sigma and mu kept as symbols)."""
+def full(expr: sp.Basic, per: bool) -> sp.Basic:
+    """Every named quantity written in the inputs: g-hat as g gamma, x-hat, sigma, v, mu."""
     gamma = (lambda idx: GAMMA_I[idx]) if per else (lambda idx: GAMMA)
     # A derivative by x-hat, gamma or beta is taken with x-hat still a variable.
     expr = expr.replace(
@@ -83,8 +83,6 @@ def full(expr: sp.Basic, per: bool, names_only: bool = False) -> sp.Basic:
         lambda e: isinstance(e, sp.Indexed) and e.base == XH,
         lambda e: (X[e.indices[0]] - MU) / SIGMA,
     )
-    if names_only:
-        return expr
     expr = expr.xreplace({SIGMA: sp.sqrt(V + EPSILON)}).xreplace({V: VARIANCE})
     return expr.xreplace({MU: MEAN})
 
@@ -171,14 +169,14 @@ class GroupSteps:
     def prove(self, previous: sp.Basic, current: sp.Basic, given: Mapping) -> str:
         free = sorted(_free(previous) | _free(current), key=str)
         for n in SIZES:
-            for value in range(n) if free else [None]:
-                at = {free[0]: sp.Integer(value)} if free else {}
+            for values in itertools.product(range(n), repeat=len(free)):  # every index
+                at = {index: sp.Integer(v) for index, v in zip(free, values, strict=True)}
                 left, right = (written_out(e, n, at, self.per) for e in (previous, current))
                 if sp.cancel(left - right) != 0:
                     where = find_difference(left, right) or f"{left} and {right}"
                     raise NotEqual(f"{previous} and {current} differ for N = {n}: {where}")
         written = "written out for N = 1, 2, 3, 4 and every index: cancel, epsilon = S^2 - v"
-        if not given.get("written out only") and _symbolic(previous, current, self.per):
+        if _symbolic(previous, current, self.per):
             return f"sums in closed form, for all N; {written}"
         return written
 
