@@ -136,6 +136,7 @@ def failing_before_mutation(work: Path, tests: list[str]) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", *tests],
         cwd=work,
+        env=environment(work),
         capture_output=True,
         text=True,
     )
@@ -159,8 +160,15 @@ def configure(work: Path, module: str, tests: list[str], deselect: list[str]) ->
         cfg.write("\n".join(lines) + "\n")
 
 
+def environment(work: Path) -> dict:
+    """A home of its own: the suite checks that it writes nothing under $HOME, and other
+    processes writing there at the same time would fail that check."""
+    (work / "home").mkdir(exist_ok=True)
+    return dict(os.environ, HOME=str(work / "home"), HYPOTHESIS_PROFILE="ci")
+
+
 def mutmut(work: Path, *args: str, clear_caches: bool = False) -> str:
-    env = dict(os.environ, PYTHONPATH=str(work / "benchmarks"), HYPOTHESIS_PROFILE="ci")
+    env = dict(environment(work), PYTHONPATH=str(work / "benchmarks"))
     env["MUTATION_CLEAR_CACHES"] = "1" if clear_caches else "0"
     done = subprocess.run(
         [sys.executable, *args], cwd=work, env=env, capture_output=True, text=True
@@ -195,7 +203,7 @@ def measure(module: str, children: int) -> dict:
         status = dict(re.findall(r"^\s+(\S+): (.+)$", results, re.M))
         (HERE / "mutation_last_run.log").write_text(log)  # ignored by git
         if not status or "failed to collect stats" in log:
-            raise SystemExit(f"mutmut measured nothing in {module}:\n{log[-3000:]}")
+            raise RuntimeError(f"mutmut measured nothing in {module}:\n{log[-3000:]}")
         alive = [name for name, s in status.items() if s not in KILLED]
         done = subprocess.run(
             [sys.executable, "-c", DIFFS],
@@ -284,7 +292,11 @@ def main(argv: list[str]) -> int:
         return 2
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for module in modules:
-        result = measure(module, children=min(2, os.cpu_count() or 1))
+        try:
+            result = measure(module, children=min(2, os.cpu_count() or 1))
+        except RuntimeError as failed:
+            print(failed, file=sys.stderr)
+            continue
         result["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d")
         results[module] = result
         f = score(result)
