@@ -283,3 +283,17 @@ def test_a_model_file_missing_running_statistics_is_refused(tmp_path):
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(ModelFileError, match="layer1.running_var is missing"):
         Model.load(tmp_path / "bad.npz")
+
+
+def test_load_weights_into_another_architecture_names_the_layers(tmp_path):
+    from numeric import ArchitectureMismatch, Dropout
+
+    def build(eps):
+        layers = [Dense(8, 4, rng=0), BatchNorm(4, eps=eps), Dropout(0.1), Dense(4, 3, rng=1)]
+        return Model([*layers, Softmax()], CategoricalCrossEntropy())
+
+    build(1e-5).save(tmp_path / "m.npz")
+    with pytest.raises(
+        ArchitectureMismatch, match=re.escape("BatchNorm(4, eps=1e-05, momentum=0.1) Dropout(0.1)")
+    ):
+        build(1e-3).load_weights(tmp_path / "m.npz")
