@@ -123,9 +123,12 @@ class BatchNorm(_Normalization):
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:
-        if not self.training:
-            raise RuntimeError(f"{self!r}.backward: the layer is in evaluation mode")
+        self._in_training("backward")  # the kernels differentiate the batch statistics
         return self._gradients(dvalues, len(self.inputs))
+
+    def _in_training(self, what: str) -> None:
+        if not self.training:
+            raise RuntimeError(f"{self!r}.{what}: the layer is in evaluation mode")
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.n_features})"
