@@ -147,6 +147,13 @@ def test_bad_sizes_and_settings_are_refused_by_name():
         LayerNorm(3).forward(np.ones((2, 4)))
     with pytest.raises(ValueError, match="more than one sample per batch"):
         BatchNorm(3).forward(np.ones((1, 3)))
+    layer = BatchNorm(3)
+    layer.forward(np.eye(3))
+    layer.training = False
+    with pytest.raises(RuntimeError, match="backward: the layer is in evaluation mode"):
+        layer.backward(np.ones((3, 3)))
+    with pytest.raises(TypeError, match="holds float64 parameters but got float32 inputs"):
+        LayerNorm(3).forward(np.ones((2, 3), np.float32))
 
 
 def _sigmoid_net(batch_norm: bool) -> Model:
