@@ -57,6 +57,8 @@ def _names(model: Any, loss: str | None) -> tuple[list[tuple[str, tuple | None]]
         for layer in model["layers"]:
             if layer["kind"] == "dense":
                 layers.append(("dense", (layer["inputs"], layer["outputs"])))
+            elif "name" not in layer:  # dropout, batch_norm, layer_norm: the op is the kind
+                layers.append((layer["kind"], None))
             else:
                 params = layer.get("params") or {}
                 shown = ", ".join(f"{k}={float(v):g}" for k, v in params.items())
@@ -85,7 +87,10 @@ def network(model: Any, loss: str | None = None) -> Network:
             output = "S" if isinstance(entry, Rowwise) else f"A{dense}"
             links.append(Link(name, "activation", current, output, dense))
         else:
-            raise ValueError(f"{name!r} is a {type(entry).__name__} op, not a layer")
+            raise ValueError(
+                f"{name!r} is a {type(entry).__name__} op, not a layer network() chains (dense "
+                f"layers and activations); derive({name!r}) shows its own derivation"
+            )
         current = output
     links.append(Link(loss, "loss", current, "L", dense))
     return Network(tuple(links))

@@ -304,3 +304,12 @@ def test_load_weights_into_another_architecture_names_the_layers(tmp_path):
         ArchitectureMismatch, match=re.escape("BatchNorm(4, eps=1e-05, momentum=0.1) Dropout(0.1)")
     ):
         build(1e-3).load_weights(tmp_path / "m.npz")
+
+
+def test_network_of_a_model_with_batch_norm_says_what_it_chains():
+    from symbolic import network
+
+    model = Model([Dense(4, 3, rng=0), BatchNorm(3), ReLU(), Dense(3, 2, rng=1), Softmax()])
+    model.loss = CategoricalCrossEntropy()
+    with pytest.raises(ValueError, match=r"'batch_norm' is a Normalization op, not a layer"):
+        network(model)
