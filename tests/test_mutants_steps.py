@@ -6,6 +6,7 @@ Run by ``python benchmarks/mutation.py``.
 
 import pickle
 
+import pytest
 import sympy as sp
 
 from symbolic.latex import to_latex, to_text
@@ -40,3 +41,160 @@ def test_a_label_prints_its_name_as_text_and_its_own_latex_even_after_pickling()
     back = pickle.loads(pickle.dumps(label))
     assert (to_text(back), to_latex(back)) == ("J = ds/dz", r"J = \frac{\partial s}{\partial z}")
     assert str(back) == "J = ds/dz" and isinstance(back, Label)
+
+
+# ----- symbolic/steps.py: the walk states each textbook rule, and never changes the value -----
+
+X = sp.Symbol("x", real=True)
+POWER = "power rule: (x^n)' = n x^(n-1) with n = 2"
+SUM_CONSTANT = "sum rule: (u + v)' = u' + v'; a constant has derivative 0"
+PRODUCT = "product rule: (u v)' = u' v + u v' with "
+WALKS = [
+    (X**3, ["power rule: (x^n)' = n x^(n-1) with n = 3"]),
+    (
+        (X**2 + 1) ** 3,
+        ["power rule and chain rule: (u^n)' = n u^(n-1) u' with u = x**2 + 1, n = 3"]
+        + [SUM_CONSTANT, POWER],
+    ),
+    (2**X, ["exponential rule: (a^u)' = a^u log(a) u' with a = 2, u = x"]),
+    (
+        X**X,
+        [
+            "write u^v as exp(v log u)",
+            "chain rule through exp: (f(u))' = f'(u) u' with d/du(exp(u)) = exp(u), u = x*log(x)",
+            PRODUCT + "u = x, v = log(x)",
+            "derivative of log: d/dx(log(x)) = 1/x",
+        ],
+    ),
+    (3 * X**2, ["constant factor: (c u)' = c u' with c = 3", POWER]),
+    (
+        X / (1 + X**2),
+        ["quotient rule: (f/g)' = (f'g - fg')/g^2 with f = x, g = x**2 + 1", SUM_CONSTANT, POWER],
+    ),
+    (
+        1 / (1 + sp.exp(-X)),
+        [
+            "quotient rule: (f/g)' = (f'g - fg')/g^2 with f = 1, g = 1 + exp(-x)",
+            SUM_CONSTANT,
+            "chain rule through exp: (f(u))' = f'(u) u' with d/du(exp(u)) = exp(u), u = -x",
+            "constant factor: (c u)' = c u' with c = -1",
+        ],
+    ),
+    (
+        X * sp.exp(X) * sp.sin(X),
+        [
+            PRODUCT + "u = x, v = exp(x)*sin(x)",
+            PRODUCT + "u = exp(x), v = sin(x)",
+            "derivative of exp: d/dx(exp(x)) = exp(x)",
+            "derivative of sin: d/dx(sin(x)) = cos(x)",
+        ],
+    ),
+    (
+        sp.sin(X**2),
+        ["chain rule through sin: (f(u))' = f'(u) u' with d/du(sin(u)) = cos(u), u = x**2", POWER],
+    ),
+    (sp.Max(0, X), ["derivative of Max: d/dx(Max(0, x)) = Heaviside(x)"]),
+    (sp.Max(X, X**2), ["chain rule through Max", POWER]),
+    (X**2 + 3, [SUM_CONSTANT, POWER]),
+    (X**2 + X, ["sum rule: (u + v)' = u' + v'", POWER]),
+    (
+        sp.Piecewise((X**2, X > 0), (0, True)),
+        ["differentiate each piece (away from the joins)", POWER],
+    ),
+]
+
+
+@pytest.mark.parametrize("f, reasons", WALKS, ids=[str(f) for f, _ in WALKS])
+def test_the_walk_states_each_textbook_rule_and_every_step_equals_the_derivative(f, reasons):
+    from symbolic.steps import walk
+
+    steps = walk(f, X)
+    assert steps[0].reason == "definition" and steps[0].expr == sp.Derivative(f, X)
+    assert [step.reason for step in steps[1:]] == reasons
+    assert not steps[-1].expr.has(sp.Derivative)
+    exact = sp.diff(f, X)  # SymPy's own diff: the reference
+    for step in steps:
+        for point in (0.3, 1.7):
+            value = complex(step.expr.doit().subs(X, point).evalf())
+            assert value == pytest.approx(complex(exact.subs(X, point).evalf()), rel=1e-12)
+
+
+def test_a_walk_longer_than_60_steps_ends_with_one_sympy_diff():
+    from symbolic.steps import walk
+
+    f = X
+    for _ in range(70):
+        f = sp.sin(f)
+    steps = walk(f, X)
+    assert len(steps) == 62 and steps[-1].reason == "SymPy diff"
+    assert steps[-2].expr.has(sp.Derivative) and not steps[-1].expr.has(sp.Derivative)
+    assert sp.simplify(steps[-1].expr - sp.diff(f, X)) == 0
+
+
+@pytest.mark.parametrize(
+    "name, sections",
+    [
+        (
+            "sigmoid",
+            [
+                ["definition", "name the sigmoid: sigma(u) = 1/(1 + exp(-u))"],
+                ["definition"]
+                + WALKS[6][1]  # the walk of 1/(1 + exp(-x))
+                + ["name the sigmoid: sigma(u) = 1/(1 + exp(-u)); 1 - sigma(u) = sigma(-u)"],
+                [
+                    "the definition above",
+                    "sigmoid through logaddexp: finite for every x, where 1/(1 + exp(-x)) "
+                    "overflows at x = -1000",
+                ],
+                [
+                    "the result above",
+                    "written through the output y = sigmoid(x): reuses the forward's result",
+                ],
+            ],
+        ),
+        (
+            "leaky_relu",
+            [
+                ["definition"],
+                [
+                    "definition",
+                    "sum rule: (u + v)' = u' + v'",
+                    "constant factor: (c u)' = c u' with c = 0.01",
+                    "derivative of Min: d/dx(Min(0, x)) = Heaviside(-x)",
+                    "derivative of Max: d/dx(Max(0, x)) = Heaviside(x)",
+                    "convention at the kink x = 0: H(x) = 0 and H(-x) = 1 there, so the "
+                    "derivative there is 0.01, the slope from the left",
+                ],
+            ],
+        ),
+        (
+            "softplus",
+            [
+                ["definition", "name softplus: softplus(u) = log(1 + exp(u))"],
+                [
+                    "definition",
+                    "chain rule through log: (f(u))' = f'(u) u' with d/du(log(u)) = 1/u, "
+                    "u = exp(x) + 1",
+                    SUM_CONSTANT,
+                    "derivative of exp: d/dx(exp(x)) = exp(x)",
+                    "name the sigmoid: sigma(u) = 1/(1 + exp(-u))",
+                ],
+                [
+                    "the definition above",
+                    "softplus as logaddexp: logaddexp(a, b) = log(exp(a) + exp(b)) never overflows",
+                ],
+                [
+                    "the result above",
+                    "written through the output y = softplus(x): reuses the forward's result",
+                    "exp(u) - 1 as expm1(u): no cancellation for u near 0",
+                ],
+            ],
+        ),
+    ],
+)
+def test_an_activation_derivation_has_its_sections_in_order(name, sections):
+    from symbolic import derive
+
+    got = derive(name).sections
+    assert [[step.reason for step in section.steps] for section in got] == sections
+    assert [bool(section.computed) for section in got] == [False, False, True, True][: len(got)]
