@@ -128,11 +128,12 @@ class Dense:
         to_inputs, to_weights, to_biases = self._backward.parts
         self.dweights = to_weights(self.inputs, self.weights, dvalues)
         self.dbiases = to_biases(self.inputs, self.weights, dvalues)
-        for parameter, _, gradient in self._penalties():  # the regularisers' derived gradients
+        # The sum rule, d(L + R)/dw = dL/dw + dR/dw: each penalty's derived gradient is added.
+        for parameter, _, gradient in self._penalties():
             if parameter == "weights":
-                self.dweights = self.dweights + gradient(self.weights)
+                self.dweights = np.add(self.dweights, gradient(self.weights))
             else:
-                self.dbiases = self.dbiases + gradient(self.biases)
+                self.dbiases = np.add(self.dbiases, gradient(self.biases))
         self.dinputs = to_inputs(self.inputs, self.weights, dvalues) if inputs_gradient else None
         return self.dinputs
 
