@@ -85,6 +85,7 @@ TESTS: dict[str, list[str]] = {
         "tests/test_check_styles.py",
     ],
     "numeric/check/diagnose.py": [
+        "tests/test_mutants_diagnose.py",
         "tests/test_check_objects.py",
         "tests/test_check_cli.py",
     ],
