@@ -90,15 +90,18 @@ TESTS: dict[str, list[str]] = {
         "tests/test_check_cli.py",
     ],
     "numeric/check/report.py": [
+        "tests/test_mutants_report.py",
         "tests/test_check_objects.py",
         "tests/test_check_styles.py",
         "tests/test_check_cli.py",
     ],
     "numeric/model_file.py": [
+        "tests/test_mutants_model_file.py",
         "tests/test_model_files.py",
         "tests/test_cli_guards.py",
     ],
     "numeric/kernels.py": [
+        "tests/test_mutants_kernels.py",
         "tests/test_kernels.py",
         "tests/test_kernel_cache.py",
     ],
