@@ -118,8 +118,9 @@ class BatchNorm(_Normalization):
         # The running averages, as PyTorch keeps them: the variance unbiased (n - 1).
         mean, var = inputs.mean(axis=0, keepdims=True), inputs.var(axis=0, keepdims=True)
         m = self.momentum
-        self.running_mean = (1 - m) * self.running_mean + m * mean
-        self.running_var = (1 - m) * self.running_var + m * var * (n / (n - 1))
+        # In place, so that a training step rolled back after divergence restores them too.
+        np.copyto(self.running_mean, (1 - m) * self.running_mean + m * mean)
+        np.copyto(self.running_var, (1 - m) * self.running_var + m * var * (n / (n - 1)))
         return self.output
 
     def backward(self, dvalues: np.ndarray) -> np.ndarray:

@@ -145,6 +145,18 @@ def _parameters(model: object) -> list[np.ndarray]:
     return [array for layer in model.trainable_layers for array in (layer.weights, layer.biases)]
 
 
+def _rolled_back(model: object) -> list[np.ndarray]:
+    """What a diverged step restores: the parameters and BatchNorm's running statistics."""
+    statistics = ("running_mean", "running_var")
+    kept = [
+        getattr(layer, name)
+        for layer in model.layers
+        for name in statistics
+        if hasattr(layer, name)
+    ]
+    return _parameters(model) + kept
+
+
 def _finite(arrays: list[np.ndarray]) -> bool:
     return all(np.isfinite(array).all() for array in arrays)
 
@@ -279,7 +291,7 @@ def _epochs(
 ) -> None:
     """The epochs of ``train``, appending to ``model.history``."""
     history, classify = model.history, model.is_classifier
-    params = _parameters(model)
+    params = _rolled_back(model)
     last_good = [np.empty_like(array) for array in params] if planned is None else None
     epoch_bar = _progress(epochs) if verbose else None
     try:

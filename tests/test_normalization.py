@@ -313,3 +313,28 @@ def test_network_of_a_model_with_batch_norm_says_what_it_chains():
     model.loss = CategoricalCrossEntropy()
     with pytest.raises(ValueError, match=r"'batch_norm' is a Normalization op, not a layer"):
         network(model)
+
+
+def test_an_interrupted_step_restores_batchnorms_running_statistics(digits):
+    X, y, _, _ = digits
+    norm = BatchNorm(16)
+    model = Model(
+        [Dense(64, 16, rng=0), norm, ReLU(), Dense(16, 10, rng=1), Softmax()],
+        CategoricalCrossEntropy(),
+    )
+    completed = []
+
+    class Interrupted(SGD):
+        def update_params(self, layer: object) -> None:
+            if self.iterations == 7:  # after this step's forward moved the running averages
+                raise KeyboardInterrupt
+            super().update_params(layer)
+
+    def keep(epoch: int, step: int, loss: float) -> None:
+        completed.append((norm.running_mean.copy(), norm.running_var.copy()))
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y, epochs=1, batch_size=64, optimizer=Interrupted(0.1), seed=0, on_step=keep)
+    assert len(completed) == 7
+    np.testing.assert_array_equal(norm.running_mean, completed[-1][0])
+    np.testing.assert_array_equal(norm.running_var, completed[-1][1])
