@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float, help="learning rate")
-    parser.add_argument("--optimizer", choices=("sgd", "adam"))
+    parser.add_argument("--optimizer", choices=("sgd", "adam", "rmsprop", "adagrad"))
     parser.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
     parser.add_argument("--decay", type=float, default=0.0, help="lr_t = lr / (1 + decay t)")
     parser.add_argument("--seed", type=int, help="initial weights and shuffling")
@@ -373,6 +373,8 @@ def _check_counts(args: argparse.Namespace) -> None:
     ):
         if value < low:
             raise UsageError(f"{flag} must be at least {low}, got {value}")
+    if args.momentum and args.optimizer != "sgd":  # never dropped silently
+        raise UsageError(f"--momentum is SGD's; {args.optimizer} takes none")
 
 
 def _check_size(inputs: int, widths: list[int], classes: int, dtype: np.dtype) -> None:
@@ -392,13 +394,14 @@ def _check_size(inputs: int, widths: list[int], classes: int, dtype: np.dtype) -
 
 def _train(args: argparse.Namespace, interrupts: Interrupts) -> int:
     from numeric import data
-    from numeric.optimizers import SGD, Adam
+    from numeric.optimizers import SGD, Adagrad, Adam, RMSprop
     from numeric.training import Diverged, TrainingStalled
 
     _check_counts(args)
     widths = _widths(args.hidden)
-    if args.optimizer == "adam":
-        optimizer = Adam(learning_rate=args.lr, decay=args.decay)
+    adaptive = {"adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+    if args.optimizer in adaptive:
+        optimizer = adaptive[args.optimizer](learning_rate=args.lr, decay=args.decay)
     else:
         optimizer = SGD(learning_rate=args.lr, decay=args.decay, momentum=args.momentum)
     out = _check_out(args.out) if args.out else None

@@ -79,6 +79,27 @@ def test_quiet_prints_no_progress_and_sgd_options_are_accepted(capsys):
         assert last_line(capsys.readouterr().out) != accuracy, other
 
 
+@pytest.mark.parametrize(
+    "name, lr, shown",
+    [
+        ("rmsprop", "0.01", "RMSprop(learning_rate=0.01"),
+        ("adagrad", "0.05", "Adagrad(learning_rate=0.05"),
+    ],
+)
+def test_rmsprop_and_adagrad_train_from_the_command_line(name, lr, shown, capsys):
+    argv = ["--data", "digits", "--hidden", "32", "--epochs", "3", "--optimizer", name]
+    assert main([*argv, "--lr", lr, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert shown in out
+    assert float(last_line(out)) > 0.85
+
+
+def test_momentum_with_an_optimizer_that_has_none_is_refused(capsys):
+    argv = ["--data", "spiral", "--epochs", "1", "--optimizer", "adam", "--momentum", "0.9"]
+    assert main(argv) == 2
+    assert "--momentum is SGD's; adam takes none" in capsys.readouterr().err
+
+
 def test_mnist_from_local_idx_files(tmp_path, capsys):
     arrays = write_mnist(tmp_path / "mnist", gz=True, n_train=40, n_test=10)
     argv = ["--data", f"mnist:{tmp_path / 'mnist'}", "--hidden", "8", "--epochs", "1", "--quiet"]
