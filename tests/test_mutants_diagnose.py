@@ -145,3 +145,62 @@ def test_a_long_gradient_name_widens_the_column_and_a_scalar_shows_its_value():
     lines = check.lines(20)
     assert lines[0].startswith("  a_long_gradient_name WRONG  against finite differences")
     assert lines[1] == " " * 30 + "value: expected 1.5, actual 3"
+
+
+def test_a_missing_or_non_numeric_gradient_is_wrong_and_says_so():
+    missing = compare(None, E, "finite differences", 2, 1e-5, 1e-10)
+    assert (missing.against, missing.ok, missing.diagnosis) == (
+        "finite differences",
+        False,
+        "missing: backward neither set nor returned it",
+    )
+    text = compare(np.array([["a"]]), E, "the dense kernel", 2, 1e-5, 1e-10)
+    assert (text.against, text.ok, text.diagnosis) == (
+        "the dense kernel",
+        False,
+        "not a numeric array: <U1",
+    )
+    shape = compare(np.ones(4), E, "the dense kernel", 2, 1e-5, 1e-10)
+    assert (shape.against, shape.ok) == ("the dense kernel", False)
+
+
+def test_integer_gradients_are_compared_as_numbers():
+    got = compare(np.array([[1, 0, 2], [0, 3, 0]]), E, "finite differences", 2, 1e-5, 1e-10)
+    assert got.ok and got.max_abs == 0.0
+
+
+def test_empty_and_zero_references_give_defined_figures():
+    empty = compare(np.zeros((0, 3)), np.zeros((0, 3)), "fd", 1, 1e-5, 1e-10)
+    assert (empty.ok, empty.max_abs, empty.max_rel, empty.worst) == (True, 0.0, 0.0, ())
+    assert (empty.expected, empty.actual, empty.wrong) == (None, None, (0, 0))
+    zeros = compare(np.zeros(3), np.zeros(3), "fd", 1, 1e-5, 1e-10)
+    assert zeros.ok and zeros.max_rel == 0.0
+    off = compare(np.array([0.0, 1.0, 0.0]), np.zeros(3), "fd", 1, 1e-5, 1e-10)
+    assert off.max_rel == float("inf") and off.worst == (1,) and off.wrong == (1, 3)
+
+
+def test_elements_off_are_counted_against_the_normwise_tolerance():
+    expected = np.array([100.0, 1.0, 1.0])
+    actual = expected + np.array([0.0, 5e-4, 2e-3])  # tolerance 1e-10 + 1e-5 * 100 = 1e-3
+    got = compare(actual, expected, "fd", 1, 1e-5, 1e-10)
+    assert got.wrong == (1, 3) and not got.ok
+
+
+def test_a_comparison_passes_its_sizes_to_the_diagnosis():
+    got = compare(3 * E, E, "fd", 2, 1e-5, 1e-10, {"the number of outputs": 3})
+    assert got.diagnosis == (
+        "3x too large, the number of outputs: the division by the number of outputs is missing"
+    )
+    assert compare(E, E, "fd", 2, 1e-5, 1e-10).diagnosis is None
+
+
+def test_closeness_is_relative_to_the_largest_expected_element():
+    from numeric.check.diagnose import diagnose
+
+    small = np.array([[1e-3, 2e-3], [3e-3, 4e-3]])
+    # -1.001 x: not the wrong sign alone at scale 4e-3 (tolerance 4e-8), a constant factor
+    said = diagnose(-1.001 * small, small, 1, 1e-5, 1e-10)
+    assert said == "off by a constant factor: actual = -1.001 x expected"
+    big = np.array([[100.0, 20.0], [30.0, 40.0]])
+    # 5e-4 away from -expected: within 1e-5 * 100 = 1e-3, so the wrong sign
+    assert diagnose(-big + 5e-4, big, 1, 1e-5, 1e-10) == "wrong sign: actual = -expected"
