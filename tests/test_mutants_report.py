@@ -55,3 +55,19 @@ def test_random_directions_bound_is_rtol_times_the_norms_a_near_miss_is_left_to_
     _, (kernel, directional) = _dweights(1.0001)
     assert directional.ok and not kernel.ok
     assert directional.max_rel == pytest.approx(1e-4, rel=1e-4)
+
+
+def test_an_unknown_op_or_label_layout_is_refused_before_any_check():
+    with pytest.raises(ValueError, match=r"^unknown op 'nope'; the table has: batch_norm, "):
+        check_gradients(Layer_Dense(), (4, 20), op="nope")
+    with pytest.raises(ValueError, match=r"^labels must be 'indices' or 'onehot', got 'bad'$"):
+        check_gradients(Layer_Dense(), (4, 20), labels="bad")
+
+
+def test_a_report_is_named_after_the_class_or_as_told_and_states_its_setup():
+    report = check_gradients(Layer_Dense(), (4, 20))
+    assert (report.subject, report.op, report.style) == ("Layer_Dense", "dense", "objects")
+    assert report.setup == (
+        "float64, inputs (4, 20), weights (20, 30), biases (1, 30); cotangent g ~ N(0, 1)"
+    )
+    assert check_gradients(Layer_Dense(), (4, 20), subject="My layer").subject == "My layer"
