@@ -71,3 +71,15 @@ def test_a_report_is_named_after_the_class_or_as_told_and_states_its_setup():
         "float64, inputs (4, 20), weights (20, 30), biases (1, 30); cotangent g ~ N(0, 1)"
     )
     assert check_gradients(Layer_Dense(), (4, 20), subject="My layer").subject == "My layer"
+
+
+def test_a_float32_layer_is_judged_with_float32_tolerances():
+    layer = Layer_Dense()
+    layer.weights = layer.weights.astype(np.float32)
+    layer.biases = layer.biases.astype(np.float32)
+    inputs = np.random.default_rng(1).standard_normal((4, 20)).astype(np.float32)
+    report = check_gradients(layer, inputs)
+    assert report.setup.startswith("float32, ")
+    assert report, str(report)  # rounding at 6e-8: within 1e-4, not within float64's 1e-8
+    layer.scale = 1.01
+    assert check_gradients(layer, inputs).wrong == ["dweights"]
