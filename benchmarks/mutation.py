@@ -196,13 +196,23 @@ def measure(module: str, children: int) -> dict:
         commit = snapshot(work)
         tests = [t for t in TESTS[module] if (work / t).exists()]
         deselected = failing_before_mutation(work, tests)
-        configure(work, module, tests, deselected)
-        start = time.perf_counter()
+        setup_cfg = (work / "setup.cfg").read_text()
         derives = module.startswith("symbolic/") or module == "numeric/kernels.py"
-        log = mutmut(
-            work, "-m", "mutmut", "run", "--max-children", str(children), clear_caches=derives
-        )
-        seconds = time.perf_counter() - start
+        for _attempt in range(3):
+            (work / "setup.cfg").write_text(setup_cfg)
+            configure(work, module, tests, deselected)
+            start = time.perf_counter()
+            log = mutmut(
+                work, "-m", "mutmut", "run", "--max-children", str(children), clear_caches=derives
+            )
+            seconds = time.perf_counter() - start
+            # a test that fails only inside mutmut's process (one that measures its own
+            # memory sees mutmut's too): deselected as well, and mutmut starts again
+            failed = re.findall(r"^FAILED (\S+)", log, re.M)
+            if "failed to collect stats" not in log or not failed:
+                break
+            deselected += [test.split(" ")[0] for test in failed]
+            shutil.rmtree(work / "mutants", ignore_errors=True)
         results = mutmut(work, "-m", "mutmut", "results", "--all", "true")
         status = dict(re.findall(r"^\s+(\S+): (.+)$", results, re.M))
         (HERE / "mutation_last_run.log").write_text(log)  # ignored by git
