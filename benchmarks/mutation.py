@@ -236,10 +236,21 @@ def measure(module: str, children: int) -> dict:
     }
 
 
+def key(name: str, diff: str) -> str:
+    """``module.function | mutated line``: what mutation_equivalent.py is keyed by."""
+    plus = [line[1:].strip() for line in diff.splitlines() if line[:1] == "+" and line[:3] != "+++"]
+    return f"{name.split('__mutmut_')[0]} | {plus[0] if plus else ''}"
+
+
+def equivalent(result: dict, name: str) -> str | None:
+    """Why mutant ``name`` of a run is equivalent, or None."""
+    return EQUIVALENT.get(key(name, result["diffs"].get(name, "")))
+
+
 def score(result: dict) -> dict:
     status = result["status"]
-    equivalent = sorted(n for n in status if n in EQUIVALENT)
-    counted = {n: s for n, s in status.items() if n not in EQUIVALENT}
+    equivalent_ = sorted(n for n in status if equivalent(result, n))
+    counted = {n: s for n, s in status.items() if n not in equivalent_}
     killed = sum(s in KILLED for s in counted.values())
     return {
         "mutants": len(status),
@@ -248,7 +259,7 @@ def score(result: dict) -> dict:
         "survived": sum(s == "survived" for s in counted.values()),
         "no tests": sum(s == "no tests" for s in counted.values()),
         "other": sum(s not in KILLED | {"survived", "no tests"} for s in counted.values()),
-        "equivalent": len(equivalent),
+        "equivalent": len(equivalent_),
         "score": killed / len(counted) if counted else 1.0,
     }
 
@@ -283,12 +294,13 @@ def report(results: dict) -> str:
             lines += [f"Deselected in {module}'s run (failed before mutation): `{test}`.", ""]
     lines += ["## Equivalent mutants", ""]
     for _module, result in sorted(results.items()):
-        for name in sorted(n for n in result["status"] if n in EQUIVALENT):
-            lines.append(f"- `{name}`: {EQUIVALENT[name]}")
+        for name in sorted(n for n in result["status"] if equivalent(result, n)):
+            diff = key(name, result["diffs"][name]).split(" | ", 1)[1]
+            lines.append(f"- `{name}` (`{diff}`): {equivalent(result, name)}")
     lines += ["", "## Mutants not killed", ""]
     for _module, result in sorted(results.items()):
         for name, s in sorted(result["status"].items()):
-            if s not in KILLED and name not in EQUIVALENT:
+            if s not in KILLED and not equivalent(result, name):
                 diff = "\n".join(
                     line for line in result["diffs"].get(name, "").splitlines() if line[:1] in "+-"
                 )

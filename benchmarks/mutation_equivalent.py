@@ -1,8 +1,11 @@
+# ruff: noqa: E501 - the keys are mutated lines, as long as mutmut writes them
 """Mutants of benchmarks/mutation.py's modules that no test can kill, with the reason.
 
 A mutant is equivalent when the mutated code computes the same results as the
-original for every input the package can give it. Keyed by mutmut's mutant name;
-a name here no longer matching (the function changed) only removes its exemption.
+original for every input the package can give it. Keyed by the mutated
+function and the mutated line as mutmut writes it (``module.xǁClassǁmethod | line``),
+not by mutmut's numbers, which change when the function does; a key that no longer
+matches only removes its exemption.
 """
 
 _COMPOSED = (
@@ -35,61 +38,53 @@ _REBUILT = (
 _KINDS = "a dtype kind is one character, and every kind in the string is still in it"
 
 EQUIVALENT: dict[str, str] = {
-    # numeric/check/differences.py
-    "numeric.check.differences.x_gradient__mutmut_54": "< or <= the bound: a directional "
-    "difference exactly equal to the bound (a sum of rounded products) does not occur",
-    # numeric/validate.py
-    "numeric.validate.x_as_batch__mutmut_6": _KINDS,
-    "numeric.validate.x_as_targets__mutmut_12": _KINDS,
-    "numeric.validate.x_as_targets__mutmut_69": "astype's copy=None (NumPy 2: copy only "
-    "if needed) is what copy=False does for astype",
-    "numeric.validate.x_as_targets__mutmut_80": "> 1e-3 or >= 1e-3: no float32 or float64 "
-    "row sum s has s - 1 exactly equal to the double 1e-3 (it is no multiple of their ulp)",
-    "numeric.validate.x_check_probabilities__mutmut_3": "min's initial only matters for an "
-    "empty batch, where 1.0 is as far from < 0 as 0.0",
-    # symbolic/stable.py
-    "symbolic.stable.x__exp_of_one_plus_exp__mutmut_7": _ADD_ORDER,
-    "symbolic.stable.x__exp_of_one_plus_exp__mutmut_9": _ADD_ORDER,
-    "symbolic.stable.x__exp_of_one_plus_exp__mutmut_12": _ADD_ORDER,
-    "symbolic.stable.x__sigmoid_products__mutmut_10": _NO_POW_0,
-    "symbolic.stable.x__sigmoid_products__mutmut_11": _NO_POW_0,
-    "symbolic.stable.x__sigmoid_products__mutmut_36": "a ratio 0 needs a factor exp(0), "
-    "which SymPy evaluates to 1 (not an exp)",
-    "symbolic.stable.x__softplus__mutmut_18": "None in exponents is already refused",
-    "symbolic.stable.x__softplus__mutmut_19": _TWO_ONES,
-    "symbolic.stable.x__softplus__mutmut_21": _TWO_ONES,
-    "symbolic.stable.x_apply_rule__mutmut_1": "every node passed is a SymPy Basic; one with "
-    "no arguments goes through the rule (which returns None for atoms) to the same return",
-    "symbolic.stable.x_apply_rule__mutmut_18": _ZIP,
-    "symbolic.stable.x_apply_rule__mutmut_21": _ZIP,
-    "symbolic.stable.x_apply_rule__mutmut_22": _ZIP,
-    "symbolic.stable.x__breakpoints__mutmut_3": "the condition True is always a Piecewise's "
-    "last (SymPy drops the branches after it), so continue and break both end the loop",
-    "symbolic.stable.x__breakpoints__mutmut_8": _REVERSED,
-    "symbolic.stable.x__breakpoints__mutmut_9": _REVERSED,
-    "symbolic.stable.x__clamp_branches__mutmut_13": _REBUILT,
-    "symbolic.stable.x__clamp_branches__mutmut_50": _REBUILT,
-    # symbolic/ops.py
-    "symbolic.ops.xǁWithParamsǁwith_params__mutmut_19": "the separator of the label's "
-    "parameters: every parameterised entry has one parameter (alpha or lambda_), and a "
-    "user-defined op has none, so the label never joins two",
-    # numeric/losses.py
-    "numeric.losses.xǁLossǁ__init____mutmut_6": _COMPOSED,
-    "numeric.losses.xǁLossǁ__init____mutmut_7": _COMPOSED,
-    "numeric.losses.xǁLossǁ__init____mutmut_14": _COMPOSED,
-    "numeric.losses.xǁLossǁ__init____mutmut_20": _LOSS_FIELDS,
-    "numeric.losses.xǁLossǁ__init____mutmut_23": _LOSS_FIELDS,
-    "numeric.losses.xǁLossǁ__init____mutmut_34": _LOSS_FIELDS,
-    "numeric.losses.xǁLossǁ__init____mutmut_37": _LOSS_FIELDS,
-    "numeric.losses.xǁLossǁ__init____mutmut_40": _LOSS_FIELDS,
-    "numeric.losses.xǁLossǁ__init____mutmut_41": _LOSS_FIELDS,
-    "numeric.losses.xǁLossǁ__init____mutmut_56": _LOSS_FIELDS,
-    "numeric.losses.xǁLossǁforward__mutmut_6": _UNUSED_ARGUMENT
+    "numeric.check.differences.x_gradient | abs(directional(evaluate, array, g, v) - float(np.vdot(v, grad))) < bound": "< or <= the bound: a directional difference exactly equal to the bound (a sum of rounded products) does not occur",
+    'numeric.validate.x_as_batch | if array.dtype.kind in "XXbiuXX":': _KINDS,
+    'numeric.validate.x_as_targets | if targets.ndim == 1 and targets.dtype.kind in "XXiuXX":': _KINDS,
+    "numeric.validate.x_as_targets | targets = targets.astype(dtype, copy=None)": "astype's copy=None (NumPy 2: copy only if needed) is what copy=False does for astype",
+    "numeric.validate.x_as_targets | off = np.abs(sums - 1) >= 1e-3": "> 1e-3 or >= 1e-3: no float32 or float64 row sum s has s - 1 exactly equal to the double 1e-3 (it is no multiple of their ulp)",
+    "numeric.validate.x_check_probabilities | low, high = y_pred.min(initial=1.0), y_pred.max(initial=1.0)": "min's initial only matters for an empty batch, where 1.0 is as far from < 0 as 0.0",
+    "symbolic.stable.x__exp_of_one_plus_exp | other = base.args[0] if (base.args[1] == 1) and False else base.args[1]": _ADD_ORDER,
+    "symbolic.stable.x__exp_of_one_plus_exp | other = base.args[1] if base.args[1] == 1 else base.args[1]": _ADD_ORDER,
+    "symbolic.stable.x__exp_of_one_plus_exp | other = base.args[0] if base.args[1] == 2 else base.args[1]": _ADD_ORDER,
+    "symbolic.stable.x__sigmoid_products | if not (isinstance(factor, sp.Pow) and factor.exp.is_Integer and factor.exp <= 0):": _NO_POW_0,
+    "symbolic.stable.x__sigmoid_products | if not (isinstance(factor, sp.Pow) and factor.exp.is_Integer and factor.exp < 1):": _NO_POW_0,
+    "symbolic.stable.x__sigmoid_products | if ratio is not None and ratio.is_Integer and 0 <= ratio <= n:": "a ratio 0 needs a factor exp(0), which SymPy evaluates to 1 (not an exp)",
+    "symbolic.stable.x__softplus | if None in exponents or exponents.count(None) == 2:": "None in exponents is already refused",
+    "symbolic.stable.x__softplus | if None in exponents or exponents.count(1) == 2:": _TWO_ONES,
+    "symbolic.stable.x__softplus | if None in exponents or exponents.count(0) == 3:": _TWO_ONES,
+    "symbolic.stable.x_apply_rule | if not isinstance(expr, sp.Basic) and not expr.args:": "every node passed is a SymPy Basic; one with no arguments goes through the rule (which returns None for atoms) to the same return",
+    "symbolic.stable.x_apply_rule | if all(new is old for new, old in zip(args, expr.args, strict=None)):": _ZIP,
+    "symbolic.stable.x_apply_rule | if all(new is old for new, old in zip(args, expr.args, )):": _ZIP,
+    "symbolic.stable.x_apply_rule | if all(new is old for new, old in zip(args, expr.args, strict=False)):": _ZIP,
+    "symbolic.stable.x__breakpoints | break": "the condition True is always a Piecewise's last (SymPy drops the branches after it), so continue and break both end the loop",
+    "symbolic.stable.x__breakpoints | elif isinstance(rhs, sp.Symbol) or lhs.is_number:": _REVERSED,
+    "symbolic.stable.x__breakpoints | points.append(None)": _REVERSED,
+    "symbolic.stable.x__clamp_branches | branches, changed = [], True": _REBUILT,
+    "symbolic.stable.x__clamp_branches | return sp.Piecewise(*branches) if (changed) or True else None": _REBUILT,
+    'symbolic.ops.xǁWithParamsǁwith_params | label = "XX, XX".join(f"{k}={float(v):g}" for k, v in values.items())': "the separator of the label's parameters: every parameterised entry has one parameter (alpha or lambda_), and a user-defined op has none, so the label never joins two",
+    "numeric.losses.xǁLossǁforward | return self._forward(y_pred, self.targets(y_pred, y_true), None, classes)[:, 0]": _UNUSED_ARGUMENT
     + " (B: a per-sample loss is not divided by the batch)",
-    "numeric.losses.xǁSoftmaxCrossEntropyǁbackward__mutmut_6": _UNUSED_ARGUMENT
+    "numeric.losses.xǁSoftmaxCrossEntropyǁbackward | return self.backward_from(None, self._softmax(logits), y_true)": _UNUSED_ARGUMENT
     + " (the logits: the gradient is (s - t) / B, from the softmax)",
-    "numeric.losses.xǁSoftmaxCrossEntropyǁbackward_from__mutmut_8": _UNUSED_ARGUMENT
+    "numeric.losses.xǁSoftmaxCrossEntropyǁbackward_from | self.dinputs = self._backward(None, probabilities, targets, batch, classes)": _UNUSED_ARGUMENT
     + " (the logits: the gradient is (s - t) / B, from the softmax)",
-    "numeric.losses.xǁSoftmaxCrossEntropyǁbackward_from__mutmut_12": _UNUSED_ARGUMENT
+    "numeric.losses.xǁSoftmaxCrossEntropyǁbackward_from | self.dinputs = self._backward(logits, probabilities, targets, batch, None)": _UNUSED_ARGUMENT
     + " (N: (s - t) / B)",
+    "numeric.losses.xǁLossǁ__init__ | composed = None  # softmax + cross-entropy: takes logits": _COMPOSED,
+    'numeric.losses.xǁLossǁ__init__ | composed = hasattr(None, "loss")  # softmax + cross-entropy: takes logits': _COMPOSED,
+    'numeric.losses.xǁLossǁ__init__ | composed = hasattr(entry, "XXlossXX")  # softmax + cross-entropy: takes logits': _COMPOSED,
+    'numeric.losses.xǁLossǁ__init__ | composed = hasattr(entry, "LOSS")  # softmax + cross-entropy: takes logits': _COMPOSED,
+    "numeric.losses.xǁLossǁ__init__ | entry = op(entry.loss) if (composed) and False else entry  # a composed op's loss": _COMPOSED,
+    'numeric.losses.xǁLossǁ__init__ | self.one_hot = getattr(entry, "targets", None) == "onehot"': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.one_hot = getattr(entry, "targets", ) == "onehot"': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.one_hot = getattr(entry, "targets", "XXonehotXX") == "onehot"': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.one_hot = getattr(entry, "targets", "ONEHOT") == "onehot"': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.binary = getattr(entry, "targets", None) == "binary"': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.binary = getattr(entry, "targets", ) == "binary"': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.binary = getattr(entry, "targets", "XXonehotXX") == "binary"': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.binary = getattr(entry, "targets", "ONEHOT") == "binary"': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.probabilities = bool(getattr(entry, "clip", None)) and not composed': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.probabilities = bool(getattr(entry, "clip", )) and not composed': _LOSS_FIELDS,
+    'numeric.losses.xǁLossǁ__init__ | self.probabilities = bool(getattr(entry, "clip", True)) and not composed': _LOSS_FIELDS,
 }

@@ -55,7 +55,7 @@ def test_a_user_loss_of_probabilities_refuses_others_with_the_generic_hint():
     define_loss("mutants_clipped_log", "-t*log(p)", clip=True, targets="onehot")
     try:
         loss = Loss("mutants_clipped_log")
-        with pytest.raises(ValueError, match="the last layer must give probabilities"):
+        with pytest.raises(ValueError, match=r"to 1.5: the last layer must give probabilities$"):
             loss.forward(np.array([[1.5, -0.5]]), np.array([0]))
     finally:
         undefine("mutants_clipped_log")
