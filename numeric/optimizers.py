@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 
 import numpy as np
 
@@ -153,14 +154,24 @@ class Adagrad(_Optimizer):
         )
 
     def update_params(self, layer: object) -> None:
-        state = self._state(layer)
-        for name, grad_name in PARAMETERS:
-            param, grad = getattr(layer, name), getattr(layer, grad_name)
-            if name not in state:
-                state[name] = (np.zeros_like(param),)
-            (cache,) = state[name]
-            cache += grad * grad
-            param -= self.current_learning_rate * grad / (np.sqrt(cache) + self.epsilon)
+        _scaled_by_cache(self, layer, self.accumulate)
+
+    @staticmethod
+    def accumulate(cache: np.ndarray, grad: np.ndarray) -> None:
+        cache += grad * grad
+
+
+def _scaled_by_cache(optimizer: _Optimizer, layer: object, accumulate: Callable) -> None:
+    """Adagrad's and RMSprop's step: ``accumulate(cache, g)``, then
+    ``p -= lr_t g / (sqrt(cache) + epsilon)``, the cache one array per parameter."""
+    state = optimizer._state(layer)
+    for name, grad_name in PARAMETERS:
+        param, grad = getattr(layer, name), getattr(layer, grad_name)
+        if name not in state:
+            state[name] = (np.zeros_like(param),)
+        (cache,) = state[name]
+        accumulate(cache, grad)
+        param -= optimizer.current_learning_rate * grad / (np.sqrt(cache) + optimizer.epsilon)
 
 
 class RMSprop(_Optimizer):
@@ -187,15 +198,11 @@ class RMSprop(_Optimizer):
         )
 
     def update_params(self, layer: object) -> None:
-        state = self._state(layer)
-        for name, grad_name in PARAMETERS:
-            param, grad = getattr(layer, name), getattr(layer, grad_name)
-            if name not in state:
-                state[name] = (np.zeros_like(param),)
-            (cache,) = state[name]
-            cache *= self.rho
-            cache += (1 - self.rho) * grad * grad
-            param -= self.current_learning_rate * grad / (np.sqrt(cache) + self.epsilon)
+        _scaled_by_cache(self, layer, self.accumulate)
+
+    def accumulate(self, cache: np.ndarray, grad: np.ndarray) -> None:
+        cache *= self.rho
+        cache += (1 - self.rho) * grad * grad
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
