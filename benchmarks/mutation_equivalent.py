@@ -87,4 +87,10 @@ EQUIVALENT: dict[str, str] = {
     'numeric.losses.xǁLossǁ__init__ | self.probabilities = bool(getattr(entry, "clip", None)) and not composed': _LOSS_FIELDS,
     'numeric.losses.xǁLossǁ__init__ | self.probabilities = bool(getattr(entry, "clip", )) and not composed': _LOSS_FIELDS,
     'numeric.losses.xǁLossǁ__init__ | self.probabilities = bool(getattr(entry, "clip", True)) and not composed': _LOSS_FIELDS,
+    "symbolic.stable.xǁndtrǁfdiff | def fdiff(self, argindex: int = 2) -> sp.Expr:": "SymPy always passes argindex; ndtr has one argument",
+    'symbolic.stable.x_prove_on_each_side | xi = sp.Symbol("XXxiXX", positive=True)': _XI,
+    'symbolic.stable.x_prove_on_each_side | xi = sp.Symbol("XI", positive=True)': _XI,
+    "symbolic.stable.x_prove_on_each_side | at += [a + (b - a) / (1 + xi) for a, b in zip(points, points[1:], strict=None)]": "zip(points, points[1:]) with strict=None or no strict is strict=False",
+    "symbolic.stable.x_prove_on_each_side | at += [a + (b - a) / (1 + xi) for a, b in zip(points, points[1:], )]": "zip(points, points[1:]) with strict=None or no strict is strict=False",
+    "symbolic.stable.x_prove_on_each_side | at += [a + (b - a) / (2 + xi) for a, b in zip(points, points[1:], strict=False)]": "a + (b - a)/(2 + xi) is also strictly between the kinks a and b for every xi > 0, where each condition is decided the same way",
 }

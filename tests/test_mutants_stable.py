@@ -116,3 +116,20 @@ def test_only_a_product_with_a_power_of_one_plus_exp_becomes_sigmoids():
 def test_softplus_needs_a_log_of_two_exponentials_or_1_plus_one():
     for expr in (sp.log(x + sp.exp(x)), sp.sin(1 + sp.exp(x))):
         assert stabilise(expr) == (expr, [])
+
+
+def test_a_sigmoid_is_found_after_another_negative_power():
+    assert stabilise(sp.exp(x) / (x * (1 + sp.exp(x))))[0] == sp.exp(-logaddexp(0, -x)) / x
+
+
+def test_kinks_in_two_variables_fall_back_to_a_plain_proof():
+    both = sp.Piecewise((x, x > 0), (0, True)) + sp.Piecewise((y, y > 0), (0, True))
+    assert prove_on_each_side(both, both).method == "expand"
+
+
+def test_a_proof_on_each_side_looks_between_kinks_away_from_0():
+    # kinks at 1 and 2: the point between them is 1 + 1/(1 + xi), not 1 + 3/(1 + xi)
+    ramp = sp.Piecewise((0, x < 1), (2 * x - 2, x < 2), (2, True))
+    bent = sp.Piecewise((0, x < 1), (2 * (x - 1) ** 2, x < 2), (2, True))  # differs on (1, 2)
+    with pytest.raises(NotEqual):
+        prove_on_each_side(ramp, bent)
