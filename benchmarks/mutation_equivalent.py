@@ -93,4 +93,7 @@ EQUIVALENT: dict[str, str] = {
     "symbolic.stable.x_prove_on_each_side | at += [a + (b - a) / (1 + xi) for a, b in zip(points, points[1:], strict=None)]": "zip(points, points[1:]) with strict=None or no strict is strict=False",
     "symbolic.stable.x_prove_on_each_side | at += [a + (b - a) / (1 + xi) for a, b in zip(points, points[1:], )]": "zip(points, points[1:]) with strict=None or no strict is strict=False",
     "symbolic.stable.x_prove_on_each_side | at += [a + (b - a) / (2 + xi) for a, b in zip(points, points[1:], strict=False)]": "a + (b - a)/(2 + xi) is also strictly between the kinks a and b for every xi > 0, where each condition is decided the same way",
+    "numeric.validate.x_as_targets | targets = targets.reshape(-1, )": "a 1-D array of labels for one output is made a column again two lines below (ndim == 1 and classes == 1)",
+    "numeric.validate.x_as_targets | targets = targets.reshape(-2, 1)": "NumPy 2 reads any negative size in reshape as the one inferred (-2 as -1)",
+    "numeric.validate.x_check_finite | row = int(np.argmax(bad.reshape(len(inputs), -2).any(axis=1)))": "NumPy 2 reads any negative size in reshape as the one inferred (-2 as -1)",
 }

@@ -25,3 +25,10 @@ def test_a_parameter_not_written_key_equals_number_is_refused_by_name():
 def test_parameters_not_given_keep_their_defaults():
     assert op("leaky_relu()").params == ((OPS["leaky_relu"].params[0][0], 0.01),)
     assert OPS["elu"].with_params().params[0][1] == 1.0
+
+
+def test_parameters_are_split_on_commas_and_read_as_key_equals_number():
+    assert op("leaky_relu(alpha = 0.1)").params[0][1] == 0.1  # spaces around =
+    assert op("leaky_relu(alpha=0.1,)").params[0][1] == 0.1  # a trailing comma
+    with pytest.raises(KeyError, match="parameters are written key=number"):
+        op("leaky_relu(alpha=0.1=2)")
