@@ -198,3 +198,12 @@ def test_an_activation_derivation_has_its_sections_in_order(name, sections):
     got = derive(name).sections
     assert [[step.reason for step in section.steps] for section in got] == sections
     assert [bool(section.computed) for section in got] == [False, False, True, True][: len(got)]
+
+
+def test_a_derivative_no_rule_takes_is_left_to_sympy_and_says_so():
+    from symbolic.steps import rewrite
+
+    second = rewrite(sp.Derivative(X**3, X, X))  # two variables: not one textbook rule
+    assert (second.expr, second.reason) == (6 * X, "SymPy diff")
+    floor = rewrite(sp.Derivative(sp.floor(X), X))  # fdiff unknown to SymPy
+    assert (floor.expr, floor.reason) == (sp.Derivative(sp.floor(X), X), "SymPy diff")
