@@ -83,6 +83,21 @@ def kernel_cache_outside_home(request):
     return request.config.isolation.kernels
 
 
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A private, empty kernel cache (mode 700, as the package makes it) for one test."""
+    from numeric import kernel_cache
+    from numeric.kernels import kernels_for
+
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("BACKPROP_DERIVED_CACHE", str(folder))
+    monkeypatch.setattr(kernel_cache, "_warned", set())
+    kernels_for.cache_clear()
+    yield folder
+    kernels_for.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def digits():
     """scikit-learn's digits, pixels / 16: 1400 samples to train on, 397 held out."""

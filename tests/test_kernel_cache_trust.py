@@ -23,17 +23,6 @@ from numeric.kernels import build, kernels_for
 from symbolic import OPS
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    folder.mkdir(mode=0o700)
-    monkeypatch.setenv("BACKPROP_DERIVED_CACHE", str(folder))
-    monkeypatch.setattr(kernel_cache, "_warned", set())
-    kernels_for.cache_clear()
-    yield folder
-    kernels_for.cache_clear()
-
-
 def stored(folder, name="sigmoid"):
     """The one entry of op ``name``: its path and its JSON."""
     (path,) = folder.glob(f"{name}-*.json")

@@ -44,17 +44,6 @@ def child(cache, *names):
     return json.loads(done.stdout)
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    folder.mkdir(mode=0o700)
-    monkeypatch.setenv("BACKPROP_DERIVED_CACHE", str(folder))
-    monkeypatch.setattr(kernel_cache, "_warned", set())
-    kernels_for.cache_clear()
-    yield folder
-    kernels_for.cache_clear()
-
-
 def test_a_warm_process_imports_neither_sympy_nor_the_table(cache_dir):
     cold = child(cache_dir, *BUILT_IN)
     assert cold["sympy"] and cold["symbolic"]  # it had to derive
