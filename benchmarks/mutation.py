@@ -3,6 +3,10 @@ file formats, with mutmut 3 (``pip install -e '.[mutation]'``).
 
     python benchmarks/mutation.py                      # every module below (~1 h on 2 cores)
     python benchmarks/mutation.py numeric/losses.py    # one or more of them
+    python benchmarks/mutation.py --survivors numeric/model_file.py
+        # only the mutants the last recorded run left alive, if the module's source has
+        # not changed since that run's commit (the others stay killed: tests were only
+        # added); the report marks such a run as a re-run of N
 
 Not a test: too long for CI's default run. For each module it copies the last commit
 (with the working tree's tests/test_mutants_*.py) to a temporary snapshot, so that
@@ -189,8 +193,15 @@ print(json.dumps({n: get_diff_for_mutant(n, path=find_mutant(n).path) for n in n
 """
 
 
-def measure(module: str, children: int) -> dict:
-    """Run mutmut over ``module`` in a snapshot; the status and diff of every mutant."""
+def unchanged_since(commit: str, module: str) -> bool:
+    """Whether ``module`` is the same at HEAD as at ``commit``."""
+    done = subprocess.run(["git", "diff", "--quiet", commit, "HEAD", "--", module], cwd=ROOT)
+    return done.returncode == 0
+
+
+def measure(module: str, children: int, only: list[str] | None = None) -> dict:
+    """Run mutmut over ``module`` in a snapshot; the status and diff of every mutant
+    (of the mutants named in ``only``, if given)."""
     with tempfile.TemporaryDirectory(prefix="mutation-") as folder:
         work = Path(folder)
         commit = snapshot(work)
@@ -203,7 +214,9 @@ def measure(module: str, children: int) -> dict:
             configure(work, module, tests, deselected)
             start = time.perf_counter()
             log = mutmut(
-                work, "-m", "mutmut", "run", "--max-children", str(children), clear_caches=derives
+                work,
+                *["-m", "mutmut", "run", "--max-children", str(children), *(only or [])],
+                clear_caches=derives,
             )
             seconds = time.perf_counter() - start
             # a test that fails only inside mutmut's process (one that measures its own
@@ -215,6 +228,8 @@ def measure(module: str, children: int) -> dict:
             shutil.rmtree(work / "mutants", ignore_errors=True)
         results = mutmut(work, "-m", "mutmut", "results", "--all", "true")
         status = dict(re.findall(r"^\s+(\S+): (.+)$", results, re.M))
+        if only is not None:
+            status = {name: s for name, s in status.items() if name in only}
         (HERE / "mutation_last_run.log").write_text(log)  # ignored by git
         if not status or "failed to collect stats" in log:
             raise RuntimeError(f"mutmut measured nothing in {module}:\n{log[-3000:]}")
@@ -281,7 +296,8 @@ def report(results: dict) -> str:
         lines.append(
             f"| {module} | {f['mutants']} | {f['killed']} | {f['timeout']} | {f['survived']} "
             f"| {f['no tests']} | {f['equivalent']} | {100 * f['score']:.1f} % "
-            f"| {result['seconds']} s | {result['date']}, {result['commit']} |"
+            f"| {result['seconds']} s{' (re-run)' if result.get('rerun') else ''} "
+            f"| {result['date']}, {result['commit']} |"
         )
     total = [score(r) for r in results.values()]
     counted = sum(f["mutants"] - f["equivalent"] for f in total)
@@ -290,6 +306,8 @@ def report(results: dict) -> str:
     lines += [f"({100 * killed / max(counted, 1):.1f} %).", ""]
     lines += [f"Not measured: {', '.join(m for m in TESTS if m not in results) or 'none'}.", ""]
     for module, result in sorted(results.items()):
+        if result.get("rerun"):
+            lines += [f"{module}: a re-run of the mutants left alive ({result['rerun']}).", ""]
         for test in result.get("deselected", []):
             lines += [f"Deselected in {module}'s run (failed before mutation): `{test}`.", ""]
     lines += ["## Equivalent mutants", ""]
@@ -308,7 +326,25 @@ def report(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rerun_survivors(module: str, earlier: dict, children: int) -> dict:
+    """``earlier`` with its surviving mutants run again against today's tests."""
+    alive = [name for name, s in earlier["status"].items() if s not in KILLED]
+    result = measure(module, children, only=alive)
+    status = dict(earlier["status"], **result["status"])
+    diffs = {**earlier["diffs"], **result["diffs"]}
+    diffs = {name: diff for name, diff in diffs.items() if status[name] not in KILLED}
+    rerun = f"{earlier.get('rerun', '')}, " if earlier.get("rerun") else ""
+    return dict(
+        result,
+        status=status,
+        diffs=diffs,
+        rerun=f"{rerun}{len(alive)} survivors of {earlier['commit']} at {result['commit']}",
+    )
+
+
 def main(argv: list[str]) -> int:
+    survivors = "--survivors" in argv
+    argv = [a for a in argv if a != "--survivors"]
     modules = argv or list(TESTS)
     unknown = [m for m in modules if m not in TESTS]
     if unknown:
@@ -316,14 +352,21 @@ def main(argv: list[str]) -> int:
             f"not a module in scope: {unknown[0]} (choose from {', '.join(TESTS)})", file=sys.stderr
         )
         return 2
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    children = min(2, os.cpu_count() or 1)
     for module in modules:
         try:
-            result = measure(module, children=min(2, os.cpu_count() or 1))
+            recorded = earlier.get(module)
+            if survivors and recorded and unchanged_since(recorded["commit"], module):
+                result = rerun_survivors(module, earlier[module], children)
+            else:
+                result = measure(module, children)
         except RuntimeError as failed:
             print(failed, file=sys.stderr)
             continue
         result["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        # read again: another run (of another module) may have written since we started
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         results[module] = result
         f = score(result)
         print(
