@@ -7,6 +7,8 @@ file formats, with mutmut 3 (``pip install -e '.[mutation]'``).
         # only the mutants the last recorded run left alive, if the module's source has
         # not changed since that run's commit (the others stay killed: tests were only
         # added); the report marks such a run as a re-run of N
+    python benchmarks/mutation.py --survivors --match '*x_load*' numeric/model_file.py
+        # of those, only the ones whose name matches (fnmatch)
 
 Not a test: too long for CI's default run. For each module it copies the last commit
 (with the working tree's tests/test_mutants_*.py) to a temporary snapshot, so that
@@ -31,6 +33,7 @@ over all mutants that are not equivalent.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -326,9 +329,16 @@ def report(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rerun_survivors(module: str, earlier: dict, children: int) -> dict:
-    """``earlier`` with its surviving mutants run again against today's tests."""
-    alive = [name for name, s in earlier["status"].items() if s not in KILLED]
+def rerun_survivors(module: str, earlier: dict, children: int, match: str = "*") -> dict:
+    """``earlier`` with its surviving mutants (those whose name matches ``match``) run
+    again against today's tests."""
+    alive = [
+        name
+        for name, s in earlier["status"].items()
+        if s not in KILLED and fnmatch.fnmatch(name, match)
+    ]
+    if not alive:
+        return dict(earlier)
     result = measure(module, children, only=alive)
     status = dict(earlier["status"], **result["status"])
     diffs = {**earlier["diffs"], **result["diffs"]}
@@ -342,9 +352,28 @@ def rerun_survivors(module: str, earlier: dict, children: int) -> dict:
     )
 
 
+def merged(recorded: dict | None, result: dict) -> dict:
+    """A re-run's ``result`` merged with what another re-run of the same mutants
+    recorded meanwhile: a mutant either of them killed is killed (the module's source
+    is the same, and tests were only added)."""
+    if not recorded or not result.get("rerun") or set(recorded["status"]) != set(result["status"]):
+        return result
+    status = {
+        name: recorded["status"][name] if recorded["status"][name] in KILLED else s
+        for name, s in result["status"].items()
+    }
+    diffs = {name: diff for name, diff in result["diffs"].items() if status[name] not in KILLED}
+    return dict(result, status=status, diffs=diffs)
+
+
 def main(argv: list[str]) -> int:
     survivors = "--survivors" in argv
     argv = [a for a in argv if a != "--survivors"]
+    match = "*"
+    if "--match" in argv:
+        at = argv.index("--match")
+        match = argv[at + 1]
+        del argv[at : at + 2]
     modules = argv or list(TESTS)
     unknown = [m for m in modules if m not in TESTS]
     if unknown:
@@ -358,7 +387,7 @@ def main(argv: list[str]) -> int:
         try:
             recorded = earlier.get(module)
             if survivors and recorded and unchanged_since(recorded["commit"], module):
-                result = rerun_survivors(module, earlier[module], children)
+                result = rerun_survivors(module, recorded, children, match)
             else:
                 result = measure(module, children)
         except RuntimeError as failed:
@@ -367,7 +396,7 @@ def main(argv: list[str]) -> int:
         result["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d")
         # read again: another run (of another module) may have written since we started
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-        results[module] = result
+        results[module] = result = merged(results.get(module), result)
         f = score(result)
         print(
             f"{module}: {f['killed'] + f['timeout']} of {f['mutants'] - f['equivalent']} killed "
