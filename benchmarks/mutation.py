@@ -103,7 +103,8 @@ TESTS: dict[str, list[str]] = {
         "tests/test_check_cli.py",
     ],
     "numeric/model_file.py": [
-        "tests/test_mutants_model_file.py",
+        "tests/test_mutants_model_file_read.py",
+        "tests/test_mutants_model_file_architecture.py",
         "tests/test_model_files.py",
         "tests/test_cli_guards.py",
     ],
