@@ -135,3 +135,17 @@ def test_a_process_without_the_table_keeps_the_built_in_kernels_it_found_by_name
     assert [k.source for k in found] == [k.source for k in warm]
     assert [k.role for k in found] == ["forward", "backward"]
     assert module.kernels("relu") is found
+
+
+def test_once_the_table_is_imported_kernels_by_name_are_the_table_entry_kernels(
+    cache_dir, monkeypatch
+):
+    # The by-name lookup is only for a process that has not imported the table; once it
+    # has, the table is the authority, and each op is built (or loaded) once per process.
+    from symbolic import op
+
+    module = importlib.import_module("numeric.kernels")
+    monkeypatch.setattr(module, "_BUILT_IN", {})
+    entry_kernels = module.kernels_for(op("relu"))  # on disk now, under relu's name too
+    assert module.kernels("relu") is entry_kernels
+    assert module._BUILT_IN == {}
