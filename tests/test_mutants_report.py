@@ -5,10 +5,13 @@ Each test names the behaviour it protects; the wrong gradients are planted by ha
 (a constant factor on dweights). Run by ``python benchmarks/mutation.py``.
 """
 
+import time
+
 import numpy as np
 import pytest
 
 from numeric.check import check_gradients
+from numeric.check.errors import CheckError
 
 
 class Layer_Dense:  # noqa: N801 - the nnfs book's name, which the checker recognises
@@ -83,3 +86,270 @@ def test_a_float32_layer_is_judged_with_float32_tolerances():
     assert report, str(report)  # rounding at 6e-8: within 1e-4, not within float64's 1e-8
     layer.scale = 1.01
     assert check_gradients(layer, inputs).wrong == ["dweights"]
+
+
+# ----- the tolerances, by the dtype the code computes in -----
+
+
+def test_the_tolerances_are_1e_5_and_1e_10_in_float64_and_1e_4_and_1e_6_in_float32():
+    from numeric.check.report import _tolerances
+
+    assert _tolerances(np.dtype(np.float64)) == (1e-5, 1e-10)
+    assert _tolerances(np.dtype(np.float32)) == (1e-4, 1e-6)
+
+
+class Dense_Planted:  # noqa: N801 - a small nnfs Dense, in the dtype of its weights
+    """dweights and dinputs off by ``relative`` (alternating signs), plus ``l2`` * 2W."""
+
+    def __init__(self, dtype, relative: float = 0.0, l2: float = 0.0, factor: float = 1.0):
+        rng = np.random.default_rng(2)
+        self.weights = rng.standard_normal((6, 5)).astype(dtype)
+        self.biases = rng.standard_normal((1, 5)).astype(dtype)
+        self.relative, self.l2, self.factor = relative, l2, factor
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = inputs @ self.weights + self.biases
+
+    def backward(self, dvalues):
+        dtype = self.weights.dtype
+        dweights = self.inputs.T @ dvalues
+        signs = np.where(np.arange(dweights.size).reshape(dweights.shape) % 2, -1.0, 1.0)
+        noise = (1 + self.relative * signs).astype(dtype)
+        self.dweights = self.factor * dweights * noise + (2 * self.l2 * self.weights).astype(dtype)
+        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+        self.dinputs = dvalues @ self.weights.T
+
+
+def _inputs(dtype, scale: float = 1.0):
+    return (scale * np.random.default_rng(3).standard_normal((8, 6))).astype(dtype)
+
+
+def test_a_float32_gradient_3e_5_off_passes_in_float32_and_is_flagged_in_float64():
+    # float32's rtol 1e-4 (kernel and differences alike) holds 3e-5; float64's does not
+    report = check_gradients(Dense_Planted(np.float32, relative=3e-5), _inputs(np.float32))
+    assert report, str(report)
+    assert [c.against for c in report["dweights"].comparisons] == [
+        "the `dense` kernel",
+        "finite differences",
+    ]
+    report = check_gradients(Dense_Planted(np.float64, relative=3e-5), _inputs(np.float64))
+    assert report.wrong == ["dweights"]
+    assert [c.ok for c in report["dweights"].comparisons] == [False, False]
+
+
+def test_a_float32_layers_l2_penalty_is_recognised_through_its_float32_rounding():
+    # inputs ~100: dweights ~700, rounded in float32 to ~7e-5, which float32's fit
+    # (bound 2.4e-4) allows and float64's (2.4e-5) would not: it would say WRONG
+    report = check_gradients(Dense_Planted(np.float32, l2=0.05), _inputs(np.float32, 100))
+    assert report["dweights"].status == "ok+L2"
+    assert report.conventions == {
+        "dweights": "the objective with an L2 penalty, lambda = 0.05 "
+        "(forward's loss + lambda * sum w^2), not for forward alone"
+    }
+
+
+# ----- the cotangent: a stream of its own, in the code's dtype -----
+
+
+class Recorder:
+    """A dense layer that keeps every dvalues its backward is given."""
+
+    def __init__(self, dtype=np.float64):
+        self.weights = np.random.default_rng(5).standard_normal((3, 2)).astype(dtype)
+        self.biases = np.zeros((1, 2), dtype=dtype)
+        self.seen = []
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = inputs @ self.weights + self.biases
+
+    def backward(self, dvalues):
+        self.seen.append(dvalues.copy())
+        self.dweights = self.inputs.T @ dvalues
+        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+        self.dinputs = dvalues @ self.weights.T
+
+
+def _cotangent(seed: int | None, dtype=np.float64) -> np.ndarray:
+    layer = Recorder(dtype)
+    inputs = np.random.default_rng(6).standard_normal((4, 3)).astype(dtype)
+    report = (
+        check_gradients(layer, inputs)
+        if seed is None
+        else check_gradients(layer, inputs, seed=seed)
+    )
+    assert report, str(report)
+    return layer.seen[-1]  # the first backward is a probe, the last the check's
+
+
+def test_the_cotangent_is_drawn_from_seed_and_0xC07A_never_a_users_default_rng_0():
+    users = np.random.default_rng(0).standard_normal((4, 2))
+    g = _cotangent(None)
+    assert np.array_equal(g, np.random.default_rng([0, 0xC07A]).standard_normal((4, 2)))
+    assert not np.allclose(g, users)
+    assert np.array_equal(_cotangent(7), np.random.default_rng([7, 0xC07A]).standard_normal((4, 2)))
+
+
+def test_a_float32_layer_is_given_a_float32_cotangent_that_float64_holds_exactly():
+    g = _cotangent(None, np.float32)
+    assert g.dtype == np.float32
+    drawn = np.random.default_rng([0, 0xC07A]).standard_normal((4, 2)).astype(np.float32)
+    assert np.array_equal(g, drawn)
+
+
+class Double:
+    """out = 2 x: its float32 backward, 2 dvalues, is exact."""
+
+    def forward(self, inputs):
+        self.output = 2 * inputs
+
+    def backward(self, dvalues):
+        self.dinputs = 2 * dvalues
+
+
+def test_the_differences_see_the_same_rounded_cotangent_as_float32_code():
+    # g rounded to float32 before both runs: an exact float32 backward matches the
+    # float64 differences to their own error (~1e-10), not to float32's rounding of g (~1e-7)
+    inputs = np.random.default_rng(6).standard_normal((4, 3)).astype(np.float32)
+    (differences,) = check_gradients(Double(), inputs)["dinputs"].comparisons
+    assert differences.against == "finite differences"
+    assert differences.max_abs < 1e-9
+
+
+# ----- a forward that draws random numbers -----
+
+
+class Fresh:
+    """A forward whose noise comes from a generator made on each call from the clock."""
+
+    def forward(self, inputs):
+        noise = np.random.default_rng(time.perf_counter_ns()).standard_normal(inputs.shape)
+        self.output = inputs + noise
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues
+
+
+def test_a_forward_random_beyond_every_generator_is_refused_by_name():
+    with pytest.raises(CheckError) as raised:
+        check_gradients(Fresh(), (4, 3))
+    assert str(raised.value) == (
+        "Fresh: random forward: not checkable (two forwards of the same input differ "
+        "even with NumPy's, Python's and the object's generators reset before each)"
+    )
+
+
+class Layer_Dropout:  # noqa: N801 - the nnfs book's dropout, its draws from np.random
+    def __init__(self, rate):
+        self.rate = 1 - rate
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.binary_mask = np.random.binomial(1, self.rate, size=inputs.shape) / self.rate
+        self.output = inputs * self.binary_mask
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues * self.binary_mask
+
+
+def test_a_dropout_forward_is_checked_with_frozen_draws_and_says_so():
+    report = check_gradients(Layer_Dropout(0.1), (4, 3))
+    assert report, str(report)
+    assert "random forward (dropout?): checked with the same random draws each run" in report.notes
+
+
+# ----- a large layer: the kernel, then differences along random directions -----
+
+
+class Layer_Dense_Shaped(Layer_Dense):  # noqa: N801 - recognised as dense by the name
+    """A dense layer of any size, whose dweights can be planted transposed, absent or float16."""
+
+    def __init__(self, rows: int, columns: int, dweights: str = "right") -> None:
+        super().__init__()
+        self.weights = 0.1 * np.random.default_rng(0).standard_normal((rows, columns))
+        self.biases = np.zeros((1, columns))
+        self.planted = dweights
+
+    def backward(self, dvalues):
+        super().backward(dvalues)
+        if self.planted == "transposed":
+            self.dweights = self.dweights.T
+        elif self.planted == "absent":
+            del self.dweights
+        elif self.planted == "float16, 1% off":
+            self.dweights = (1.01 * self.dweights).astype(np.float16)
+
+
+def test_up_to_512_elements_a_known_op_gets_a_difference_per_element_beyond_random_directions():
+    at = check_gradients(Layer_Dense_Shaped(16, 32), (8, 16))  # 512 weights
+    beyond = check_gradients(Layer_Dense_Shaped(19, 27), (8, 19))  # 513
+    assert [c.against for c in at["dweights"].comparisons] == [
+        "the `dense` kernel",
+        "finite differences",
+    ]
+    assert [c.against for c in beyond["dweights"].comparisons] == [
+        "the `dense` kernel",
+        "finite differences along random directions",
+    ]
+    assert at and beyond
+
+
+def test_random_directions_are_the_same_on_every_run():
+    first, second = _dweights(1.01)[1][1], _dweights(1.01)[1][1]
+    assert first.max_abs == second.max_abs and first.max_rel == second.max_rel
+
+
+def test_a_large_gradient_of_the_wrong_shape_is_named_by_the_random_directions_too():
+    report = check_gradients(Layer_Dense_Shaped(20, 30, "transposed"), (40, 20))
+    kernel, directional = report["dweights"].comparisons
+    assert directional.against == "finite differences along random directions"
+    assert not directional.ok and directional.max_abs is None
+    # the directions have no expected array to say more; the kernel has
+    assert directional.diagnosis == "wrong shape: expected (20, 30), got (30, 20)"
+    assert kernel.diagnosis == directional.diagnosis + "; transposed: actual = expected.T"
+
+
+def test_a_large_gradient_backward_never_set_is_missing_for_both_references():
+    report = check_gradients(Layer_Dense_Shaped(20, 30, "absent"), (40, 20))
+    assert report.wrong == ["dweights"]
+    assert [(c.against, c.ok, c.diagnosis) for c in report["dweights"].comparisons] == [
+        ("the `dense` kernel", False, "missing: backward neither set nor returned it"),
+        (
+            "finite differences along random directions",
+            False,
+            "missing: backward neither set nor returned it",
+        ),
+    ]
+
+
+def test_a_float16_gradient_is_measured_in_float64_its_norm_does_not_overflow_the_bound():
+    # |dweights| ~ 70 over 600 elements: the sum of squares, 3e6, is inf in float16, and
+    # an infinite bound would pass a gradient 1 % off
+    inputs = 10 * np.random.default_rng(4).standard_normal((40, 20))
+    report = check_gradients(Layer_Dense_Shaped(20, 30, "float16, 1% off"), inputs)
+    _, directional = report["dweights"].comparisons
+    assert not directional.ok
+    assert directional.max_rel == pytest.approx(0.01, rel=0.05)
+
+
+class Unused:
+    """A parameter its forward never reads (70 x 70: too large for a difference each)."""
+
+    def __init__(self):
+        self.weights = np.ones((70, 70))
+
+    def forward(self, inputs):
+        self.output = 2 * inputs
+
+    def backward(self, dvalues):
+        self.dweights = np.ones((70, 70))  # should be 0: forward does not depend on it
+        self.dinputs = 2 * dvalues
+
+
+def test_a_gradient_for_a_parameter_forward_ignores_is_wrong_with_an_infinite_relative_error():
+    report = check_gradients(Unused(), (4, 3))
+    (directional,) = report["dweights"].comparisons
+    assert directional.against == "finite differences along random directions"
+    assert not directional.ok and directional.max_rel == float("inf")
+    assert report.wrong == ["dweights"]
