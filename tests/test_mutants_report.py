@@ -353,3 +353,178 @@ def test_a_gradient_for_a_parameter_forward_ignores_is_wrong_with_an_infinite_re
     assert directional.against == "finite differences along random directions"
     assert not directional.ok and directional.max_rel == float("inf")
     assert report.wrong == ["dweights"]
+
+
+# ----- a micrograd class: one subject per operation, gathered in one report -----
+
+
+def test_a_micrograd_class_is_reported_operation_by_operation_under_its_own_name():
+    from tests.corpus.styles import micrograd_buggy_mul
+
+    report = check_gradients(micrograd_buggy_mul.Value)
+    assert (report.subject, report.op, report.style, report.notes) == (
+        "Value",
+        None,
+        "micrograd",
+        (),
+    )
+    # the first operation's point, drawn from default_rng([0, 0xC07A])
+    assert report.setup == "Value (micrograd) at a = 0.871, b = 1.322"
+    assert len(report.gradients) == 48
+    assert [g.name for g in report.gradients[:3]] == [
+        "a + b: a.grad",
+        "a + b: b.grad",
+        "a + b (a, b < 0): a.grad",
+    ]
+    assert report.gradients[-1].name == "neuron: tanh(w·x + b): b.grad"
+    assert all(
+        [c.against for c in g.comparisons] == ["finite differences"] for g in report.gradients
+    )
+    assert report.wrong == [
+        "a * b: b.grad",
+        "a * b (a, b < 0): b.grad",
+        "a / b: b.grad",
+        "a / b (a, b < 0): b.grad",
+        "neuron: tanh(w·x + b): x.grad",
+    ]
+    assert report["a * b: a.grad"].ok and report["a * b: a.grad"].convention is None
+
+
+# ----- a cs231n function pair -----
+
+
+def product_forward(x, w):
+    return x * w, (x, w)
+
+
+def product_gradients(dout, cache):  # not product_backward: found only when given
+    x, w = cache
+    return np.sum(dout * w), 2 * x * dout  # dw: a factor 2 too many
+
+
+def test_a_forward_function_is_checked_with_the_backward_given_and_named_after_itself():
+    x, w = np.array(1.5), np.array([0.5, -1.0, 2.0, 0.7])
+    report = check_gradients(product_forward, x, w, backward=product_gradients)
+    assert (report.subject, report.style) == ("product_forward", "cs231n")
+    assert report.wrong == ["dw"]
+    # x is one number: a batch of 1, so the factor 2 is no batch size
+    assert report["dw"].diagnosis == (
+        "2x too large: a factor 2 too many (the 2 of a square, d(x^2)/dx = 2x, counted twice?)"
+    )
+
+
+# ----- a loss: its targets, given or drawn -----
+
+
+class Loss_CategoricalCrossentropy:  # noqa: N801 - the nnfs name: the table's cross_entropy
+    """nnfs's loss, keeping the targets its forward is given (on the class: the checker
+    restores the object's own attributes)."""
+
+    seen: list = []
+
+    def forward(self, y_pred, y_true):
+        type(self).seen.append(y_true)
+        y_pred = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        if y_true.ndim == 1:
+            return -np.log(y_pred[range(len(y_pred)), y_true])
+        return -np.log(np.sum(y_pred * y_true, axis=1))
+
+    def backward(self, dvalues, y_true):
+        if y_true.ndim == 1:
+            y_true = np.eye(dvalues.shape[1])[y_true]
+        self.dinputs = -y_true / dvalues / len(dvalues)
+
+
+class Scorer(Loss_CategoricalCrossentropy):
+    """The same loss under a name that suggests nothing: one-hot targets by default."""
+
+
+PREDICTIONS = np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4]])
+CLASSES = np.array([1, 2, 0, 2])
+
+
+def test_a_loss_takes_its_targets_as_second_argument_or_as_y_true():
+    for report in (
+        check_gradients(Loss_CategoricalCrossentropy(), PREDICTIONS, CLASSES),
+        check_gradients(Loss_CategoricalCrossentropy(), PREDICTIONS, y_true=CLASSES),
+    ):
+        assert report, str(report)
+        assert report.setup == "float64, y_pred (4, 3), class indices (4,); the mean loss"
+        assert np.array_equal(Loss_CategoricalCrossentropy.seen[-1], CLASSES)
+
+
+def test_drawn_targets_are_indices_or_one_hot_rows_as_labels_says():
+    def drawn(loss, labels):
+        report = check_gradients(loss, (4, 3), labels=labels)
+        assert report, str(report)
+        return report.setup.removeprefix("float64, y_pred (4, 3), "), type(loss).seen[-1].shape
+
+    one_hot = ("targets (4, 3); the mean loss", (4, 3))
+    indices = ("class indices (4,); the mean loss", (4,))
+    assert drawn(Loss_CategoricalCrossentropy(), None) == indices  # as the book feeds it
+    assert drawn(Loss_CategoricalCrossentropy(), "onehot") == one_hot
+    assert drawn(Scorer(), None) == one_hot
+    assert drawn(Scorer(), "indices") == indices
+
+
+# ----- explaining a wrong gradient -----
+
+
+class Activation_ReLU:  # noqa: N801 - the nnfs name: recognised as the table's relu
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = np.maximum(0, inputs)
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues.copy()  # the mask (inputs > 0) forgotten
+
+
+def test_a_recognised_layer_passing_dvalues_through_is_shown_its_derived_backward():
+    report = check_gradients(Activation_ReLU(), (4, 5))
+    assert report.op == "relu" and report.wrong == ["dinputs"]
+    assert report["dinputs"].diagnosis == (
+        "passes the incoming gradient through unchanged (= dvalues): the layer's own "
+        "derivative is missing (the chain rule multiplies by it); its own backward, "
+        "derived: g*Heaviside(x, 0)"
+    )
+
+
+class Penalised:
+    """A dense layer (not named as one) with 2 lambda x added to one gradient."""
+
+    def __init__(self, shape: tuple, into: str) -> None:
+        self.weights = np.random.default_rng(8).standard_normal(shape)
+        self.biases = np.zeros((1, shape[1]))
+        self.into = into
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = inputs @ self.weights + self.biases
+
+    def backward(self, dvalues):
+        self.dweights = self.inputs.T @ dvalues
+        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+        self.dinputs = dvalues @ self.weights.T
+        if self.into == "dweights":
+            self.dweights += 2 * 0.01 * self.weights
+        else:
+            self.dinputs += 2 * 0.01 * self.inputs
+
+
+L2 = (
+    "the objective with an L2 penalty, lambda = 0.01 (forward's loss + lambda * sum w^2), "
+    "not for forward alone"
+)
+
+
+def test_an_l2_penalty_is_fitted_to_a_parameter_of_4_elements():
+    report = check_gradients(Penalised((2, 2), "dweights"), (3, 2))
+    assert report, str(report)
+    assert report.conventions == {"dweights": L2}
+
+
+def test_a_penalty_shaped_error_in_dinputs_is_not_excused_as_a_penalty():
+    # inputs are no parameter: 2 lambda inputs in dinputs is a mistake, not a convention
+    report = check_gradients(Penalised((3, 4), "dinputs"), (5, 3))
+    assert report.wrong == ["dinputs"] and report.conventions == {}
+    assert report["dinputs"].status == "WRONG"
