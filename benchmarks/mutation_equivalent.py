@@ -37,7 +37,37 @@ _REBUILT = (
 
 _KINDS = "a dtype kind is one character, and every kind in the string is still in it"
 
+_P_T_SYMBOL = (
+    "the symbol put for p[j] or t[j] is printed by its name whatever its assumptions: the "
+    "loss was built (and simplified) with the real p[j], t[j], and xreplace's rebuilding "
+    "simplifies no further with fewer (checked: Max, Min, Piecewise, Abs, Heaviside, sign, "
+    "floor, erf, sqrt((p - t)**2) print the same)"
+)
+_SHOWN_OPTIONS = (
+    "every definition shown has options: the file's were checked (_definition) to hold "
+    "exactly h0, or clip and targets, and definition() always writes them"
+)
+_SHOWN_NONE = (
+    "_show is never given None: its callers pass the file's definition or definition() "
+    "of an entry of the table, both dicts (the None branch is dead code)"
+)
+
 EQUIVALENT: dict[str, str] = {
+    "numeric.model_file.x__dense | layer = Dense(1, 1, rng=0, )": "the placeholder's float64 weights and biases are replaced by the file's arrays two lines below, and a Dense keeps no other dtype state (initialize takes its dtype from the weights)",
+    "numeric.model_file.x__regularizers | raise _Bad(f\"layer {k} regularizers must map {', '.join(REGULARIZERS)} to numbers\"[:301])": "the message is at most 130 characters (k < 10,000 and the four fixed keywords): never cut at 300 or 301",
+    'numeric.model_file.x__show | return "XXnothingXX"': _SHOWN_NONE,
+    'numeric.model_file.x__show | return "NOTHING"': _SHOWN_NONE,
+    'numeric.model_file.x__show | return f"{saved[\'formula\']!r}" + (f" ({extra})" if (extra) or True else "")': _SHOWN_OPTIONS,
+    'numeric.model_file.x__show | return f"{saved[\'formula\']!r}" + (f" ({extra})" if extra else "XXXX")': _SHOWN_OPTIONS,
+    "numeric.model_file.x_definition | summand = entry.expr.function if (isinstance(entry.expr, sp.Sum)) or True else entry.expr": "definition is given user-defined losses only (_define_entry skips built-ins; _redefine gets the names a file defines, built-ins refused before), and define_loss always makes a Sum over the outputs",
+    'numeric.model_file.x_definition | plain = summand.xreplace({p[j]: sp.Symbol("p", real=None), t[j]: sp.Symbol("t", real=True)})': _P_T_SYMBOL,
+    'numeric.model_file.x_definition | plain = summand.xreplace({p[j]: sp.Symbol("p", ), t[j]: sp.Symbol("t", real=True)})': _P_T_SYMBOL,
+    'numeric.model_file.x_definition | plain = summand.xreplace({p[j]: sp.Symbol("p", real=False), t[j]: sp.Symbol("t", real=True)})': _P_T_SYMBOL,
+    'numeric.model_file.x_definition | plain = summand.xreplace({p[j]: sp.Symbol("p", real=True), t[j]: sp.Symbol("t", real=None)})': _P_T_SYMBOL,
+    'numeric.model_file.x_definition | plain = summand.xreplace({p[j]: sp.Symbol("p", real=True), t[j]: sp.Symbol("t", )})': _P_T_SYMBOL,
+    'numeric.model_file.x_definition | plain = summand.xreplace({p[j]: sp.Symbol("p", real=True), t[j]: sp.Symbol("t", real=False)})': _P_T_SYMBOL,
+    'numeric.model_file.x__redefine | warnings.simplefilter("ignore", )': "defining an op warns nothing but UnstableKernelWarning (define's only warnings.warn; NumPy's warnings are under errstate), so ignoring every category ignores the same",
+    'numeric.model_file.x_architecture | if getattr(layer, "regularizers", ):  # the nnfs keywords, floats kept exactly': "every Dense has the regularizers property, so getattr's default is never used",
     "numeric.check.differences.x_gradient | abs(directional(evaluate, array, g, v) - float(np.vdot(v, grad))) < bound": "< or <= the bound: a directional difference exactly equal to the bound (a sum of rounded products) does not occur",
     'numeric.validate.x_as_batch | if array.dtype.kind in "XXbiuXX":': _KINDS,
     'numeric.validate.x_as_targets | if targets.ndim == 1 and targets.dtype.kind in "XXiuXX":': _KINDS,
