@@ -8,6 +8,7 @@ mistake planted, and the expected texts are written out. Run by
 import numpy as np
 import pytest
 
+from numeric.check import check_gradients
 from numeric.check.diagnose import (
     GradientCheck,
     Report,
@@ -19,6 +20,7 @@ from numeric.check.diagnose import (
     diagnose_more,
 )
 from numeric.check.subject import Subject
+from tests.corpus.styles import micrograd_buggy_tanh
 
 BATCH = {"the batch size": 32}
 BOTH = {"the batch size": 4, "the number of outputs": 3}
@@ -474,25 +476,38 @@ def test_a_random_layer_wrong_another_way_is_not_blamed_on_dropout():
     assert _more(not_random, "weights", 2 * RIGHT).startswith("2x too large: a factor 2")
 
 
-def _value(name):
+def _value(name, operands=("a", "b")):
     """A micrograd subject, named as the micrograd style names it: one number, seeded with 1."""
-    arrays = {"a": np.array(1.5), "b": np.array(-0.5)}
+    arrays = {k: np.array(v) for k, v in zip(operands, (1.5, -0.5), strict=False)}
     return Subject(name, arrays, {}, None, None, unit_cotangent=True)
 
 
-def _scalar(name, actual, expected):
-    return diagnose_more(
-        _value(name), "a", np.array(actual), np.array(expected), None, 1, None, None, 1e-5, 1e-10
-    )
+def _scalar(name, actual, expected, operands=("a", "b"), operand="a"):
+    s = _value(name, operands)
+    args = (np.array(actual), np.array(expected), None, 1, None, None, 1e-5, 1e-10)
+    return diagnose_more(s, operand, *args)
+
+
+OVERWRITTEN = (
+    "`a` is used twice, and its gradient is not the sum of both uses: a `_backward` that "
+    "sets .grad with = instead of accumulating with +=?"
+)
 
 
 def test_a_value_used_twice_whose_gradient_is_one_use_is_an_overwritten_grad():
-    assert _scalar("a * a", 1.5, 3.0) == (
-        "`a` is used twice, and its gradient is not the sum of both uses: a `_backward` that "
-        "sets .grad with = instead of accumulating with +=?"
-    )
+    assert _scalar("a * a", 1.5, 3.0, "a") == OVERWRITTEN
+    assert _scalar("a.tanh() + a", 1.5, 3.0, "a") == OVERWRITTEN
 
 
 def test_a_value_used_once_or_wrong_another_way_is_not_an_overwritten_grad():
     assert _scalar("a * b", 1.5, 3.0) is None
-    assert _scalar("a * a", -3.0, 3.0) == "wrong sign: actual = -expected"
+    assert _scalar("a * a", -3.0, 3.0, "a") == "wrong sign: actual = -expected"
+
+
+def test_the_negative_point_a_value_is_checked_at_is_not_a_use_of_it():
+    assert _scalar("a.tanh() (a < 0)", 1.5, 3.0, "a") is None
+    assert _scalar("a * b (a, b < 0)", 1.5, 3.0) is None
+    assert _scalar("a * b (a, b < 0)", 1.5, 3.0, operand="b") is None
+    # a wrong tanh' (1 - t for 1 - t**2) at a < 0: no pattern, and nothing about +=
+    report = check_gradients(micrograd_buggy_tanh.Value)
+    assert report["a.tanh() (a < 0): a.grad"].diagnosis is None

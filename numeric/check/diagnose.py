@@ -275,7 +275,10 @@ class Report:
 
 def _used_twice(s: Any, name: str) -> bool:
     """Whether the operand ``name`` appears more than once in the expression a subject names."""
-    return len(re.findall(rf"\b{re.escape(name)}\b", s.name.split(":")[0])) > 1
+    # micrograd's subjects at negative operands are named "a * b (a, b < 0)": no use of a
+    negative = f" ({', '.join(s.arrays)} < 0)"
+    expression = s.name.removesuffix(negative).split(":")[0]
+    return len(re.findall(rf"\b{re.escape(name)}\b", expression)) > 1
 
 
 def diagnose_more(
