@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import struct
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -19,14 +22,19 @@ import numpy as np
 import pytest
 
 from numeric import (
+    Activation,
+    Adam,
+    BatchNorm,
     Dense,
+    Dropout,
+    LayerNorm,
     Model,
     ReLU,
     Softmax,
     model_file,
 )
 from numeric.losses import CategoricalCrossEntropy
-from numeric.model_file import ModelFileError
+from numeric.model_file import ArchitectureMismatch, ModelFileError
 
 END = b"PK\x05\x06"  # end of central directory record, 22 bytes and a comment
 ZIP64_END = b"PK\x06\x06"  # zip64 end of central directory record, 56 bytes
@@ -259,3 +267,341 @@ def test_a_zip64_locator_at_the_very_start_of_the_file_is_read(tmp_path):
         f"{path}: the archive declares 30,000 members in 1,000 bytes; a model file has at "
         f"most 20,001 members"
     )
+
+
+# ----- the members: each declared, named, of its declared type and size -----
+
+
+def test_two_members_of_one_name_are_refused_with_the_exact_message(tmp_path):
+    path = saved(tmp_path / "twice.npz")
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("layer0.biases.npy", npy(np.zeros((1, 3))))
+    assert refusal(path) == f"{path}: the archive holds two members of the same name"
+
+
+def test_a_missing_member_is_named_without_its_npy_suffix(tmp_path):
+    path = saved(tmp_path / "missing.npz")
+    contents = members(path)
+    del contents["layer2.biases.npy"]
+    rewrite(path, contents)
+    assert refusal(path) == f"{path}: layer2.biases is missing; the file is damaged"
+
+
+def test_an_unknown_member_is_refused_in_at_most_300_characters_after_the_path(tmp_path):
+    path = saved(tmp_path / "long.npz")
+    name = "x" * 400 + ".npy"
+    rewrite(path, {**members(path), name: npy(np.zeros(1))})
+    expected = f"member {name!r} is not part of the architecture"[:300]
+    assert refusal(path) == f"{path}: {expected}"
+
+
+def test_the_architecture_member_may_be_8_mib_and_no_more(tmp_path):
+    # A .npy of one '<U{n}' string: a 128-byte header, then 4 bytes a character.
+    path = saved(tmp_path / "padded.npz")
+    text = json.dumps(model_file.architecture(classifier()))
+    spaces = ((8 << 20) - 128) // 4 - len(text)
+    padded = npy(np.array(text + " " * spaces))
+    assert len(padded) == 8 << 20
+    contents = members(path)
+    rewrite(path, {**contents, "architecture.npy": padded})
+    predicts_as_saved(path)  # JSON allows the trailing spaces
+    one_more = npy(np.array(text + " " * (spaces + 1)))
+    rewrite(path, {**contents, "architecture.npy": one_more})
+    assert refusal(path) == f"{path}: the architecture member is 8,388,612 bytes; at most 8 MiB"
+
+
+@pytest.mark.parametrize("version", [(1, 0), (2, 0), (3, 0)])
+def test_members_in_every_npy_format_version_load(tmp_path, version):
+    # 2.0: a 4-byte header length (for headers past 64 KiB); 3.0: the header in UTF-8
+    path = saved(tmp_path / "versions.npz")
+    contents = members(path)
+    weights = classifier().layers[0].weights
+    rewrite(path, {**contents, "layer0.weights.npy": npy(weights, version)})
+    assert members(path)["layer0.weights.npy"][6:8] == bytes(version)
+    predicts_as_saved(path)
+
+
+def test_an_unknown_npy_version_is_refused_naming_member_and_version(tmp_path):
+    path = saved(tmp_path / "future.npz")
+    contents = members(path)
+    future = b"\x93NUMPY\x09\x00" + contents["layer0.weights.npy"][8:]
+    rewrite(path, {**contents, "layer0.weights.npy": future})
+    assert refusal(path) == f"{path}: layer0.weights.npy has .npy version (9, 0)"
+
+
+def test_a_member_compressed_otherwise_than_deflate_is_refused_naming_the_method(tmp_path):
+    path = saved(tmp_path / "bzip2.npz")
+    rewrite(path, members(path), zipfile.ZIP_BZIP2)
+    assert refusal(path) == f"{path}: architecture.npy is compressed with method 12"
+
+
+@pytest.mark.parametrize(
+    "array, shown",
+    [(np.array(["{}", "{}"]), "<U2 [2]"), (np.array(1.5), "float64 []")],
+    ids=["two-strings", "a-number"],
+)
+def test_an_architecture_that_is_not_one_string_is_refused_with_its_type(tmp_path, array, shown):
+    path = saved(tmp_path / "text.npz")
+    rewrite(path, {**members(path), "architecture.npy": npy(array)})
+    assert refusal(path) == f"{path}: architecture must be JSON text, got {shown}"
+
+
+def test_a_long_unreadable_file_message_is_cut_at_600_characters(tmp_path):
+    deep = tmp_path / ("d" * 200) / ("e" * 200)
+    deep.mkdir(parents=True)
+    path = saved(deep / "model.npz")
+    contents = members(path)
+    rewrite(path, {**contents, "architecture.npy": npy(np.array("{not json"))})
+    whole = (
+        f"{path} is not a readable model file (damaged or not written by Model.save): "
+        f"JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 "
+        f"(char 1)"
+    )
+    assert len(whole) > 600
+    assert refusal(path) == whole[:600]
+
+
+# ----- what a file gives back: every array bit for bit, every layer, the optimizer -----
+
+
+def trained(seed: int = 0) -> tuple[Model, Adam]:
+    """Dense (L2) BatchNorm relu Dropout Dense (L1 on biases) LayerNorm softmax, after two
+    Adam steps: moments, running statistics and the dropout generator all moved."""
+    model = Model(
+        [
+            Dense(2, 4, rng=seed, weight_regularizer_l2=5e-4),
+            BatchNorm(4, momentum=0.25, eps=1e-3),
+            ReLU(),
+            Dropout(0.25, rng=seed + 7),
+            Dense(4, 3, rng=seed + 1, bias_regularizer_l1=0.125),
+            LayerNorm(3, eps=1e-4),
+            Softmax(),
+        ],
+        loss=CategoricalCrossEntropy(),
+    )
+    optimizer = Adam(learning_rate=0.01)
+    inputs = np.random.default_rng(seed).standard_normal((8, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two steps do not learn: the stall warning
+        model.fit(
+            inputs,
+            np.arange(8) % 3,
+            epochs=1,
+            batch_size=4,
+            optimizer=optimizer,
+            blas_threads=0,
+            seed=0,
+        )
+    return model, optimizer
+
+
+PARAMETERS = {
+    0: "weights biases",
+    1: "weights biases running_mean running_var",
+    4: "weights biases",
+    5: "weights biases",
+}
+
+
+def test_normalisation_dropout_regularisers_and_adam_state_come_back_bit_for_bit(tmp_path):
+    model, optimizer = trained()
+    path = tmp_path / "full.npz"
+    model.save(path, optimizer=optimizer)
+    loaded = Model.load(path)
+    assert [repr(layer) for layer in loaded.layers] == [repr(layer) for layer in model.layers]
+    for k, names in PARAMETERS.items():
+        for name in names.split():
+            mine, theirs = getattr(model.layers[k], name), getattr(loaded.layers[k], name)
+            assert theirs.dtype == mine.dtype and theirs.tobytes() == mine.tobytes(), (k, name)
+    assert loaded.layers[1].running_mean.any() and (
+        loaded.layers[1].momentum,
+        loaded.layers[1].eps,
+    ) == (0.25, 1e-3)
+    assert loaded.layers[5].eps == 1e-4 and loaded.layers[3].rate == 0.25
+    assert loaded.layers[3].rng.bit_generator.state == model.layers[3].rng.bit_generator.state
+    assert loaded.layers[0].regularizers == {"weight_regularizer_l2": 5e-4}
+    assert loaded.layers[4].regularizers == {"bias_regularizer_l1": 0.125}
+    resumed = loaded.optimizer
+    assert type(resumed) is Adam and resumed.iterations == 2 and resumed.learning_rate == 0.01
+    for k in PARAMETERS:
+        mine, theirs = (
+            optimizer.state[id(model.layers[k])][1],
+            resumed.state[id(loaded.layers[k])][1],
+        )
+        for name in ("weights", "biases"):
+            for a, b in zip(mine[name], theirs[name], strict=True):
+                assert a.tobytes() == b.tobytes(), (k, name)
+
+
+def test_a_file_saved_without_an_optimizer_loads_without_one(tmp_path):
+    model, _ = trained()
+    model.save(tmp_path / "bare.npz")
+    assert getattr(Model.load(tmp_path / "bare.npz"), "optimizer", None) is None
+    assert not any(name.startswith("optimizer") for name in members(tmp_path / "bare.npz"))
+
+
+# ----- load_weights: into the model at hand, in place, or ArchitectureMismatch -----
+
+
+def test_load_weights_copies_every_array_in_place_whatever_the_dropout_generator(tmp_path):
+    model, _ = trained(seed=0)
+    path = tmp_path / "weights.npz"
+    model.save(path)
+    other, _ = trained(seed=10)  # other weights, statistics and dropout generator state
+    held = {
+        (k, n): getattr(other.layers[k], n)
+        for k, names in PARAMETERS.items()
+        for n in names.split()
+    }
+    assert other.load_weights(path) is other
+    for (k, name), array in held.items():
+        assert getattr(other.layers[k], name) is array, (k, name)  # copied into, not replaced
+        assert array.tobytes() == getattr(model.layers[k], name).tobytes(), (k, name)
+
+
+@pytest.mark.parametrize(
+    "other, key, theirs, ours",
+    [
+        (
+            Model(
+                [
+                    Dense(2, 3, rng=0, dtype=np.float32),
+                    ReLU(),
+                    Dense(3, 2, rng=1, dtype=np.float32),
+                    Softmax(),
+                ],
+                loss=CategoricalCrossEntropy(),
+            ),
+            "dtype",
+            "'float64'",
+            "'float32'",
+        ),
+        (
+            Model([Dense(2, 3, rng=0), ReLU(), Dense(3, 2, rng=1), Softmax()]),
+            "loss",
+            "'cross_entropy'",
+            "None",
+        ),
+        (
+            Model(
+                [Dense(2, 3, rng=0), ReLU(), Dense(3, 4, rng=1), Softmax()],
+                loss=CategoricalCrossEntropy(),
+            ),
+            "layers",
+            "Dense(2, 3) relu Dense(3, 2) softmax",
+            "Dense(2, 3) relu Dense(3, 4) softmax",
+        ),
+    ],
+    ids=["dtype", "loss", "layers"],
+)
+def test_load_weights_refuses_another_model_naming_what_differs(tmp_path, other, key, theirs, ours):
+    path = saved(tmp_path / "m.npz")
+    with pytest.raises(ArchitectureMismatch) as error:
+        other.load_weights(path)
+    assert (
+        str(error.value)
+        == f"{path}: the file holds a model with {key} {theirs}, but this model has {ours}"
+    )
+
+
+def test_load_weights_compares_definitions_except_from_a_version_1_file(tmp_path):
+    from symbolic.define import define_activation, undefine
+
+    define_activation("softsign_m1", "x/(1 + Abs(x))")
+    try:
+        model = Model([Dense(2, 3, rng=0), Activation("softsign_m1")])
+        path = saved(tmp_path / "user.npz", model)
+        saved_as = {"kind": "activation", "formula": "x/(Abs(x) + 1)", "h0": "0"}
+        assert model_file.read(path)[0]["definitions"] == {"softsign_m1": saved_as}
+        other = {"kind": "activation", "formula": "x/(Abs(x) + 2)", "h0": "0"}
+
+        def redefined(architecture: dict) -> dict:
+            return {**architecture, "definitions": {"softsign_m1": other}}
+
+        with pytest.raises(ArchitectureMismatch) as error:
+            model.load_weights(with_architecture(path, redefined))
+        assert str(error.value) == (
+            f"{path}: the file holds a model with definitions {{'softsign_m1': {other!r}}}, "
+            f"but this model has {{'softsign_m1': {saved_as!r}}}"
+        )
+
+        def version_1(architecture: dict) -> dict:  # names its user op without a formula
+            del architecture["definitions"]
+            return {**architecture, "version": 1}
+
+        fresh = Model([Dense(2, 3, rng=5), Activation("softsign_m1")])
+        fresh.load_weights(with_architecture(path, version_1))
+        assert fresh.layers[0].weights.tobytes() == model.layers[0].weights.tobytes()
+    finally:
+        undefine("softsign_m1")
+
+
+# ----- writing: atomic, readable by all, named after the target while written -----
+
+
+def test_a_saved_file_is_readable_by_everyone_and_writable_by_its_owner(tmp_path):
+    path = saved(tmp_path / "mode.npz")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_a_save_that_fails_keeps_the_previous_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    path = saved(tmp_path / "kept.npz")
+    before = path.read_bytes()
+    renamed = []
+
+    def crash(source: str, target: object) -> None:
+        renamed.append((Path(source), Path(target)))
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        saved(path, classifier(seed=3))
+    ((source, target),) = renamed
+    # a hidden file beside the target, named after it
+    assert source.parent == tmp_path and source.name.startswith(".kept.npz.") and target == path
+    assert path.read_bytes() == before and sorted(tmp_path.iterdir()) == [path]
+
+
+def test_saving_into_a_missing_directory_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        saved(tmp_path / "nowhere" / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_activation_is_written_with_only_the_parameters_off_its_defaults():
+    layers = [Dense(2, 2, rng=0), Activation("leaky_relu"), Activation("leaky_relu", alpha=0.1)]
+    written = model_file.architecture(Model(layers))["layers"]
+    assert written[1:] == [
+        {"kind": "activation", "name": "leaky_relu", "params": {}},
+        {"kind": "activation", "name": "leaky_relu", "params": {"alpha": 0.1}},
+    ]
+
+
+# ----- names and widths: bounds inclusive -----
+
+
+def test_names_of_1_to_200_characters_and_widths_up_to_a_million_are_accepted():
+    def architecture(loss: object, inputs: int) -> dict:
+        layers = [{"kind": "dense", "inputs": inputs, "outputs": 1}]
+        return {
+            "format": model_file.FORMAT,
+            "version": 2,
+            "dtype": "float64",
+            "loss": loss,
+            "layers": layers,
+        }
+
+    assert model_file.check_architecture(architecture("l" * 200, 1_000_000))["loss"] == "l" * 200
+    for loss, inputs, message in [
+        ("", 1, "the loss must be a name (a string of 1 to 200 characters), got ''"),
+        (
+            "l" * 201,
+            1,
+            f"the loss must be a name (a string of 1 to 200 characters), got {'l' * 201!r}",
+        ),
+        ("mse", 1_000_001, "layer 0 inputs must be an integer in [1, 1,000,000], got 1000001"),
+    ]:
+        with pytest.raises(model_file._Bad) as error:
+            model_file.check_architecture(architecture(loss, inputs))
+        assert str(error.value) == message
