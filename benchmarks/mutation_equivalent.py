@@ -52,6 +52,23 @@ _SHOWN_NONE = (
     "of an entry of the table, both dicts (the None branch is dead code)"
 )
 
+_MF_ZIP = "names is made from infos, one name per info: the two always have the same length"
+_MF_PICKLE = (
+    "_member has checked every member _array reads to be of a float ('f') or unicode ('U') "
+    "dtype, which read_array reads without consulting allow_pickle (it matters for object "
+    "dtypes only)"
+)
+_MF_TO_THE_END = (
+    "_member has checked the member's zip size to be its .npy header plus exactly the data "
+    "the header declares, and the zip stream ends at that size (ZipExtFile checks the CRC "
+    "there): after read_array nothing is left, so the branch is never taken"
+)
+_MF_TEMPORARY = (
+    "temporary is not None only from mkstemp's return (the file exists) until os.replace "
+    "has renamed it away (then it is set to None): when the finally clause unlinks it, it "
+    "exists, and missing_ok is never consulted"
+)
+
 EQUIVALENT: dict[str, str] = {
     "numeric.model_file.x__dense | layer = Dense(1, 1, rng=0, )": "the placeholder's float64 weights and biases are replaced by the file's arrays two lines below, and a Dense keeps no other dtype state (initialize takes its dtype from the weights)",
     "numeric.model_file.x__regularizers | raise _Bad(f\"layer {k} regularizers must map {', '.join(REGULARIZERS)} to numbers\"[:301])": "the message is at most 130 characters (k < 10,000 and the four fixed keywords): never cut at 300 or 301",
@@ -126,4 +143,19 @@ EQUIVALENT: dict[str, str] = {
     "numeric.validate.x_as_targets | targets = targets.reshape(-1, )": "a 1-D array of labels for one output is made a column again two lines below (ndim == 1 and classes == 1)",
     "numeric.validate.x_as_targets | targets = targets.reshape(-2, 1)": "NumPy 2 reads any negative size in reshape as the one inferred (-2 as -1)",
     "numeric.validate.x_check_finite | row = int(np.argmax(bad.reshape(len(inputs), -2).any(axis=1)))": "NumPy 2 reads any negative size in reshape as the one inferred (-2 as -1)",
+    "numeric.model_file.x__central_directory | data = file.read(None)": "the file was just positioned tail bytes before its end, so reading to the end reads the same tail bytes",
+    "numeric.model_file.x__central_directory | file.seek(1)": "zipfile.ZipFile opened for reading seeks to the end record itself (_EndRecData) and to every member it reads: the position the file is left at is never used",
+    "numeric.model_file.x__read_archive | members = dict(zip(names, infos, strict=None))": _MF_ZIP,
+    "numeric.model_file.x__read_archive | members = dict(zip(names, infos, ))": _MF_ZIP,
+    "numeric.model_file.x__read_archive | members = dict(zip(names, infos, strict=False))": _MF_ZIP,
+    'numeric.model_file.x__read_archive | _member(archive, text, None, "text")': '_member reads the declared shape only for arrays: for kind "text" it compares the .npy header with (), not with this argument',
+    'numeric.model_file.x__read_archive | arrays[name.removesuffix(".npy")] = array.astype(dtype, copy=None)': "astype's copy=None (NumPy 2: copy only if needed) is what copy=False does for astype",
+    "numeric.model_file.x__array | array = np.lib.format.read_array(stream, allow_pickle=None)": _MF_PICKLE,
+    "numeric.model_file.x__array | array = np.lib.format.read_array(stream, )": _MF_PICKLE,
+    "numeric.model_file.x__array | array = np.lib.format.read_array(stream, allow_pickle=True)": _MF_PICKLE,
+    "numeric.model_file.x__array | if stream.read(None):": _MF_TO_THE_END,
+    "numeric.model_file.x__array | if stream.read(2):": _MF_TO_THE_END,
+    "numeric.model_file.x__array | raise _Bad(None)": _MF_TO_THE_END,
+    "numeric.model_file.x_save | Path(temporary).unlink(missing_ok=None)": _MF_TEMPORARY,
+    "numeric.model_file.x_save | Path(temporary).unlink(missing_ok=False)": _MF_TEMPORARY,
 }
