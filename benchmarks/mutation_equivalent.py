@@ -69,7 +69,31 @@ _MF_TEMPORARY = (
     "exists, and missing_ok is never consulted"
 )
 
+_EINSUM_CASE = (
+    "einsum's subscripts are any letters: IJ,IJ->I is the same row-wise contraction as ij,ij->i"
+)
+_OTHER_DTYPE = (
+    "np.array_equal compares values after promotion, and both backward results are numeric "
+    "(compare refused any gradient whose kind is not f, i or u before a diagnosis): float64 "
+    "or the code's own dtype, the comparison with the float64 first result is the same"
+)
+_ALL_ZEROS = (
+    "for an all-zero layer gradient the early return only saves work: it cannot be the "
+    "incoming gradient (a standard normal draw, never within 1e-10 + rtol |g| of 0), and "
+    "'all zeros' does not start with 'off by', so the same said is returned"
+)
+
 EQUIVALENT: dict[str, str] = {
+    'numeric.check.diagnose.x_compare | max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("INF")),': "float() reads INF as inf, whatever the case",
+    'numeric.check.diagnose.x_compare | if actual.dtype.kind not in "XXfiuXX":': "a dtype kind is one character and no dtype's kind is X: the same kinds are in the string",
+    "numeric.check.diagnose.x_compare | actual = actual.astype(None)": "astype(None) converts to NumPy's default dtype, float64, as astype(np.float64) does",
+    'numeric.check.diagnose.x_diagnose | rows = np.einsum("IJ,IJ->I", actual, expected) / np.maximum(': _EINSUM_CASE,
+    'numeric.check.diagnose.x_diagnose | np.einsum("IJ,IJ->I", expected, expected), 1e-300': _EINSUM_CASE,
+    "numeric.check.diagnose.x_diagnose_more | other = np.asarray(s.backward((2.0 * g + 1.0).astype(s.dtype)).get(name), dtype=None)": _OTHER_DTYPE,
+    "numeric.check.diagnose.x_diagnose_more | other = np.asarray(s.backward((2.0 * g + 1.0).astype(s.dtype)).get(name), )": _OTHER_DTYPE,
+    'numeric.check.diagnose.x_diagnose_more | if not layer or said == "XXall zerosXX":': _ALL_ZEROS,
+    'numeric.check.diagnose.x_diagnose_more | if not layer or said == "ALL ZEROS":': _ALL_ZEROS,
+    'numeric.check.diagnose.x_diagnose_more | outputs = {"the number of outputs": first.shape[+1]} if s.loss and first.ndim == 2 else {}': "guarded by first.ndim == 2, where shape[1] is shape[-1]",
     "numeric.model_file.x__dense | layer = Dense(1, 1, rng=0, )": "the placeholder's float64 weights and biases are replaced by the file's arrays two lines below, and a Dense keeps no other dtype state (initialize takes its dtype from the weights)",
     "numeric.model_file.x__regularizers | raise _Bad(f\"layer {k} regularizers must map {', '.join(REGULARIZERS)} to numbers\"[:301])": "the message is at most 130 characters (k < 10,000 and the four fixed keywords): never cut at 300 or 301",
     'numeric.model_file.x__show | return "XXnothingXX"': _SHOWN_NONE,
