@@ -174,6 +174,8 @@ def _subject(runner: Runner, x, labels, transposed: bool, hints, notes) -> Subje
     probe = np.random.default_rng(0).standard_normal(forward().shape).astype(dtype)
     first = runner.backward(native, native_labels, probe)
     keys = object_names.keys(runner.inputs, runner.params, first)
+    for state in [a for a in arrays if a not in keys]:
+        del arrays[state]  # no gradient: state, not a parameter (noted, not differenced)
     names = dict(keys)
     returned = [n for n in runner.inputs if keys[n].startswith(RETURNED) and "[" not in keys[n]]
     spoken = object_names.returned_names(obj.backward, len(returned)) or [
