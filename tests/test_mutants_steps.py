@@ -9,6 +9,7 @@ import pickle
 import pytest
 import sympy as sp
 
+from symbolic.derived import Step
 from symbolic.latex import to_latex, to_text
 from symbolic.reasons import Label, because, phrase
 
@@ -95,6 +96,10 @@ WALKS = [
     ),
     (sp.Max(0, X), ["derivative of Max: d/dx(Max(0, x)) = Heaviside(x)"]),
     (sp.Max(X, X**2), ["chain rule through Max", POWER]),
+    (
+        2 ** (X**2),  # u' = 2x, not 1: the exponential rule multiplies by it
+        ["exponential rule: (a^u)' = a^u log(a) u' with a = 2, u = x**2", POWER],
+    ),
     (X**2 + 3, [SUM_CONSTANT, POWER]),
     (X**2 + X, ["sum rule: (u + v)' = u' + v'", POWER]),
     (
@@ -207,3 +212,127 @@ def test_a_derivative_no_rule_takes_is_left_to_sympy_and_says_so():
     assert (second.expr, second.reason) == (6 * X, "SymPy diff")
     floor = rewrite(sp.Derivative(sp.floor(X), X))  # fdiff unknown to SymPy
     assert (floor.expr, floor.reason) == (sp.Derivative(sp.floor(X), X), "SymPy diff")
+
+
+def test_a_function_of_a_parameter_states_its_rule_in_u_with_the_parameter_kept():
+    from symbolic.steps import walk
+
+    a = sp.Symbol("a", real=True)
+    steps = walk(sp.Max(a, X**2), X)
+    assert [(step.reason, step.expr) for step in steps[1:]] == [
+        (
+            "chain rule through Max: (f(u))' = f'(u) u' with "
+            "d/du(Max(a, u)) = Heaviside(-a + u), u = x**2",
+            sp.Heaviside(X**2 - a) * sp.Derivative(X**2, X),
+        ),
+        (POWER, 2 * X * sp.Heaviside(X**2 - a)),
+    ]
+
+
+def test_an_undefined_function_is_left_to_sympy_whatever_its_argument():
+    from symbolic.steps import rewrite
+
+    f = sp.Function("f")
+    at_x = rewrite(sp.Derivative(f(X), X))  # fdiff: Derivative(f(x), x)
+    assert (at_x.expr, at_x.reason) == (sp.Derivative(f(X), X), "SymPy diff")
+    at_square = rewrite(sp.Derivative(f(X**2), X))  # fdiff: Subs(Derivative(f(xi), xi), ...)
+    assert at_square.reason == "SymPy diff"
+    assert at_square.expr == sp.diff(f(X**2), X)
+
+
+def test_a_derivative_is_written_as_one_fraction_only_when_that_is_shorter():
+    from symbolic.steps import _shorter
+
+    assert _shorter(1 / X - 1 / (X + 1)) == [
+        Step(1 / (X * (X + 1)), "one fraction, common factors cancelled")
+    ]
+    assert _shorter(X**2 + 1) == []
+    assert _shorter((1 - X**2) / (X**2 + 1) ** 2) == []  # one fraction already
+
+
+def _derivation(name, expr):
+    """The derivation of an activation that is not in the table (nothing registered)."""
+    from symbolic.derivation import derivation_for
+    from symbolic.ops import Elementwise
+
+    return derivation_for(Elementwise(name, expr, "a test's own op", h0=sp.Integer(0)))
+
+
+def test_a_derivative_is_cancelled_to_one_fraction_as_its_last_step():
+    from symbolic.ops import x
+
+    derivation = _derivation("m5_fraction", x / (x + 1) ** 2 + 1 / (x + 1))
+    steps = derivation.sections[1].steps
+    assert (steps[-1].reason, steps[-1].expr) == (
+        "one fraction, common factors cancelled",
+        -2 * x / (x + 1) ** 3,
+    )
+    assert steps[-2].reason == SUM_CONSTANT
+    assert derivation.result == -2 * x / (x + 1) ** 3
+
+
+def test_an_op_named_by_a_sympy_function_is_derived_from_that_name():
+    # sinh/cosh is named tanh (not one of ours): the walk starts from tanh(x), so its
+    # derivative is quoted from SymPy, not derived by the quotient rule
+    from symbolic.ops import x
+
+    sections = _derivation("m5_tanh", sp.sinh(x) / sp.cosh(x)).sections
+    assert [step.reason for step in sections[0].steps] == [
+        "definition",
+        "identity: sinh(u)/cosh(u) = tanh(u)",
+    ]
+    assert sections[1].steps[0].expr == sp.Derivative(sp.tanh(x), x)
+    assert sections[1].steps[1].reason == "derivative of tanh: d/dx(tanh(x)) = 1 - tanh(x)**2"
+
+
+def test_each_section_of_an_activation_says_what_it_is_about_and_how_it_is_proven():
+    from symbolic import derive
+    from symbolic.computed import ByRule
+    from symbolic.ops import x, y
+    from symbolic.verify import ScalarForm
+
+    sigmoid = 1 / (1 + sp.exp(-x))
+    sections = derive("sigmoid").sections
+    slope = sp.Derivative(sp.Function("sigmoid")(x), x)
+    assert [section.quantity for section in sections] == [y, slope, y, slope]
+    assert [type(section.checker) for section in sections] == [
+        ScalarForm,
+        ScalarForm,
+        ByRule,
+        ByRule,
+    ]
+    assert [type(section.checker.inner) for section in sections[2:]] == [ScalarForm, ScalarForm]
+    forward, backward = sections[2].steps, sections[3].steps
+    assert (forward[0].reason, forward[0].expr) == ("the definition above", sigmoid)
+    through_output = backward[1]
+    assert (through_output.expr, through_output.given) == (y * (1 - y), {y: sigmoid})
+    assert sections[3].checker.prove(backward[0].expr, through_output.expr, {y: sigmoid}) == (
+        "expand"
+    )
+
+
+def test_the_kink_step_is_proven_away_from_the_kink_and_named_a_convention():
+    from symbolic import derive
+    from symbolic.ops import x
+
+    section = derive("relu").sections[1]
+    before, kink = section.steps[-2:]
+    assert (kink.expr, kink.given) == (
+        sp.Heaviside(x, 0),
+        {"convention": "the value at the kink x = 0"},
+    )
+    assert section.checker.prove(before.expr, kink.expr, kink.given) == (
+        "expand where no Heaviside argument is 0; the value at the kink x = 0 is a convention"
+    )
+
+
+def test_a_backward_kernel_that_cannot_reuse_the_output_starts_from_sympy_diff():
+    from symbolic import derive
+    from symbolic.ops import x
+
+    backward = derive("silu").sections[3].steps
+    assert (backward[1].reason, backward[1].expr, backward[1].given) == (
+        "as SymPy's diff writes it, which the kernel evaluates",
+        x * sp.exp(-x) / (1 + sp.exp(-x)) ** 2 + 1 / (1 + sp.exp(-x)),
+        {},
+    )
