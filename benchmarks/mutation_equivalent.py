@@ -83,6 +83,32 @@ _ALL_ZEROS = (
     "'all zeros' does not start with 'off by', so the same said is returned"
 )
 
+_RC_DTYPES = (
+    "every style gives a subject the dtype float32 or float64 (objects and cs231n map any "
+    "other result type to float64, micrograd and torch keep the default float64): both "
+    "are keys of RTOL, so the test is always true"
+)
+_RC_NONE_DTYPE = "np.dtype(None) is float64"
+_RC_NAMED = (
+    "every style names the gradient of every array of its subject (cs231n and torch "
+    "d<name> per float argument, micrograd <leaf>.grad per leaf, objects a key per input "
+    "and parameter, state arrays left out of arrays since 0b85ac8): get's default is never read"
+)
+_RC_OTHER_SHAPE = (
+    "this branch holds only an absent gradient or one of another shape, for which compare "
+    "returns before the batch is read (it feeds diagnose, for same-shaped arrays only)"
+)
+_RC_VALUE_DTYPE = (
+    "value (a numeric array: compare refused the others, so no reference) meets the "
+    "float64 expected array in every use (value - expected, vdot, einsum, _close, "
+    "array_equal compares values): its own dtype changes no figure"
+)
+_RC_MICROGRAD_ONLY = "only the micrograd style gives several subjects (one per operation)"
+_RC_NO_CONVENTION = (
+    _RC_MICROGRAD_ONLY + ", and they have no parameters: no penalty is fitted, so every "
+    "convention is None, GradientCheck's default"
+)
+
 EQUIVALENT: dict[str, str] = {
     'numeric.check.diagnose.x_compare | max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("INF")),': "float() reads INF as inf, whatever the case",
     'numeric.check.diagnose.x_compare | if actual.dtype.kind not in "XXfiuXX":': "a dtype kind is one character and no dtype's kind is X: the same kinds are in the string",
@@ -182,4 +208,31 @@ EQUIVALENT: dict[str, str] = {
     "numeric.model_file.x__array | raise _Bad(None)": _MF_TO_THE_END,
     "numeric.model_file.x_save | Path(temporary).unlink(missing_ok=None)": _MF_TEMPORARY,
     "numeric.model_file.x_save | Path(temporary).unlink(missing_ok=False)": _MF_TEMPORARY,
+    "numeric.check.report.x__tolerances | dtype = dtype if (dtype in RTOL) or True else np.dtype(np.float64)": _RC_DTYPES,
+    "numeric.check.report.x__tolerances | dtype = dtype if dtype in RTOL else np.dtype(None)": _RC_NONE_DTYPE,
+    "numeric.check.report.x__compare_one | kernel_rtol = KERNEL_RTOL[np.dtype(s.dtype) if (s.dtype in RTOL) or True else np.dtype(np.float64)]": _RC_DTYPES,
+    "numeric.check.report.x__compare_one | kernel_rtol = KERNEL_RTOL[np.dtype(s.dtype) if s.dtype in RTOL else np.dtype(None)]": _RC_NONE_DTYPE,
+    "numeric.check.report.x__compare_one | fd_rtol = max(rtol, RTOL[np.dtype(None)])": _RC_NONE_DTYPE,
+    'numeric.check.report.x__compare_one | expected, how = None, "XXXX"': "how is read only when expected is not None (the random directions name themselves)",
+    "numeric.check.report.x__cotangent | return rng.standard_normal(out.shape).astype(s.dtype).astype(None)": "astype(None) is astype(float64)",
+    "numeric.check.report.x__check | expected_by_kernel = truth(found, layout, s, g) if (found) or True else {}": "recognise returns the layout None whenever it returns the op None, and truth returns {} for a None layout",
+    "numeric.check.report.x__check | check = GradientCheck(s.gradient_names.get(name, None), tuple(comparisons))": _RC_NAMED,
+    "numeric.check.report.x__check | check = GradientCheck(s.gradient_names.get(name), tuple(comparisons))": _RC_NAMED,
+    "numeric.check.report.x__check | check = GradientCheck(s.gradient_names.get(name, ), tuple(comparisons))": _RC_NAMED,
+    "numeric.check.report.x__batch | first = next(iter(s.arrays.values()), )": "_batch is called only while checking one of the subject's arrays (_compare_one, _explain), so s.arrays is never empty",
+    "numeric.check.report.x__directional | return compare(actual, np.full(array.shape, np.nan), against, None, rtol, atol)": _RC_OTHER_SHAPE,
+    "numeric.check.report.x__directional | return compare(actual, np.full(array.shape, np.nan), against, 2, rtol, atol)": _RC_OTHER_SHAPE,
+    'numeric.check.report.x__directional | return Comparison(against, error < bound, error, error / scale if scale else float("inf"))': "< or <= the bound: an error (a difference of a central difference and a dot product) exactly equal to the bound (atol plus a product of norms) does not occur",
+    'numeric.check.report.x__directional | return Comparison(against, error <= bound, error, error / scale if scale else float("INF"))': "float('INF') is float('inf')",
+    "numeric.check.report.x__explain | value = np.asarray(value, dtype=None)": _RC_VALUE_DTYPE,
+    "numeric.check.report.x__explain | value = np.asarray(value, )": _RC_VALUE_DTYPE,
+    "numeric.check.report.x__explain | if reference is None or value is None and np.shape(value) != array.shape:": "a gradient absent or of another shape gets no comparison with an expected array (compare and _directional return before setting one), so reference is None and the first test already returns",
+    'numeric.check.report.x_check_gradients | checks += [GradientCheck(f"{s.name}: {c.name}", c.comparisons, None) for c in part]': _RC_NO_CONVENTION,
+    'numeric.check.report.x_check_gradients | checks += [GradientCheck(f"{s.name}: {c.name}", c.comparisons, ) for c in part]': _RC_NO_CONVENTION,
+    'numeric.check.report.x_check_gradients | notes = [f"{s.name}: {note}" for note in more]': _RC_MICROGRAD_ONLY
+    + ", and they have no notes (none of their own, not random, and recognise says nothing of a layout with no inputs): every more is empty",
+    'numeric.check.report.x_check_gradients | setup = found[0].setup if (found) or True else ""': _RC_MICROGRAD_ONLY
+    + ", always at least three (a + a, a * a, the neuron): found is never empty here",
+    'numeric.check.report.x_check_gradients | setup = found[0].setup if found else "XXXX"': _RC_MICROGRAD_ONLY
+    + ", always at least three (a + a, a * a, the neuron): found is never empty here",
 }
