@@ -120,6 +120,7 @@ EQUIVALENT: dict[str, str] = {
     'numeric.check.diagnose.x_diagnose_more | if not layer or said == "XXall zerosXX":': _ALL_ZEROS,
     'numeric.check.diagnose.x_diagnose_more | if not layer or said == "ALL ZEROS":': _ALL_ZEROS,
     'numeric.check.diagnose.x_diagnose_more | outputs = {"the number of outputs": first.shape[+1]} if s.loss and first.ndim == 2 else {}': "guarded by first.ndim == 2, where shape[1] is shape[-1]",
+    'numeric.check.diagnose.x__used_twice | expression = s.name.removesuffix(negative).split("XX:XX")[0]': "only micrograd subjects (unit_cotangent) reach _used_twice, and the only ones named with a colon are its neurons, 'neuron: tanh(w·x + b)' (relu, or no activation): x, w and b each appear once in the whole name as in 'neuron', so none is used twice either way",
     "numeric.model_file.x__dense | layer = Dense(1, 1, rng=0, )": "the placeholder's float64 weights and biases are replaced by the file's arrays two lines below, and a Dense keeps no other dtype state (initialize takes its dtype from the weights)",
     "numeric.model_file.x__regularizers | raise _Bad(f\"layer {k} regularizers must map {', '.join(REGULARIZERS)} to numbers\"[:301])": "the message is at most 130 characters (k < 10,000 and the four fixed keywords): never cut at 300 or 301",
     'numeric.model_file.x__show | return "XXnothingXX"': _SHOWN_NONE,
