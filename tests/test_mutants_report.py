@@ -529,3 +529,34 @@ def test_a_penalty_shaped_error_in_dinputs_is_not_excused_as_a_penalty():
     report = check_gradients(Penalised((3, 4), "dinputs"), (5, 3))
     assert report.wrong == ["dinputs"] and report.conventions == {}
     assert report["dinputs"].status == "WRONG"
+
+
+# ----- never a false pass -----
+
+
+class Scaled_Square:  # noqa: N801 - no op of the table: judged by the differences alone
+    """out = w * x^2, elementwise; both gradients off by ``relative``."""
+
+    def __init__(self, relative: float) -> None:
+        self.w = np.random.default_rng(9).uniform(0.5, 2.0, (1, 4))
+        self.relative = relative
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = self.w * inputs**2
+
+    def backward(self, dvalues):
+        off = 1 + self.relative
+        self.dinputs = off * 2 * self.w * self.inputs * dvalues
+        self.dw = off * np.sum(self.inputs**2 * dvalues, axis=0, keepdims=True)
+
+
+@pytest.mark.parametrize("relative, ok", [(0.0, True), (1e-6, True), (1e-4, False)])
+def test_against_differences_alone_float64_flags_1e_4_and_passes_1e_6(relative, ok):
+    report = check_gradients(Scaled_Square(relative), (3, 4))
+    assert report.op is None
+    assert [(g.name, [c.against for c in g.comparisons]) for g in report.gradients] == [
+        ("dinputs", ["finite differences"]),
+        ("dw", ["finite differences"]),
+    ]
+    assert [g.ok for g in report.gradients] == [ok, ok]
