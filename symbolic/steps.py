@@ -29,6 +29,7 @@ import dataclasses
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import ArgumentIndexError  # not exported as sympy.ArgumentIndexError
 
 from symbolic.derived import Section, Step
 from symbolic.reasons import (
@@ -117,7 +118,7 @@ def _function(node: sp.Expr, x: sp.Symbol) -> Step | None:
             continue
         try:
             outer = node.fdiff(position)
-        except (sp.ArgumentIndexError, TypeError, ValueError):
+        except (ArgumentIndexError, TypeError, ValueError):
             return None
         if outer.has(sp.Derivative, sp.Subs):  # SymPy does not know it either
             return None
@@ -169,22 +170,30 @@ def _first_derivative(expr: sp.Basic) -> sp.Derivative | None:
     return None
 
 
+class NoDerivative(ValueError):
+    """A derivative SymPy leaves unevaluated (``floor``, a Bessel function's order)."""
+
+
 def walk(f: sp.Expr, x: sp.Symbol) -> list[Step]:
     """The steps from ``Derivative(f, x)`` to an expression free of derivatives.
 
-    Each step rewrites the first unevaluated derivative (in reading order).
+    Each step rewrites the first unevaluated derivative (in reading order). Raises
+    ``NoDerivative`` when a step changes nothing: no rule and no ``diff`` knows it, and
+    walking on would repeat that step for ever.
     """
     current = d(f, x)
     steps = [Step(current, "definition")]
     node = _first_derivative(current)
     while node is not None:
         if len(steps) > MAX_STEPS:
-            current = current.doit()
-            steps.append(Step(current, "SymPy diff"))
+            step = Step(current.doit(), "SymPy diff")
         else:
             step = rewrite(node)
-            current = current.xreplace({node: step.expr})
-            steps.append(dataclasses.replace(step, expr=current))
+            step = dataclasses.replace(step, expr=current.xreplace({node: step.expr}))
+        if step.expr == current:
+            raise NoDerivative(f"SymPy cannot differentiate {node.expr} with respect to {x}")
+        current = step.expr
+        steps.append(step)
         node = _first_derivative(current)
     return steps
 

@@ -336,3 +336,17 @@ def test_a_backward_kernel_that_cannot_reuse_the_output_starts_from_sympy_diff()
         x * sp.exp(-x) / (1 + sp.exp(-x)) ** 2 + 1 / (1 + sp.exp(-x)),
         {},
     )
+
+
+def test_a_derivative_sympy_leaves_unevaluated_is_refused_by_name_not_walked_for_ever():
+    # floor's fdiff is an unevaluated Derivative; besselj's fdiff in its order raises
+    # SymPy's ArgumentIndexError: both are left to diff, which cannot take them either
+    from symbolic.steps import NoDerivative, walk
+
+    with pytest.raises(
+        NoDerivative, match=r"^SymPy cannot differentiate floor\(x\) with respect to x$"
+    ):
+        walk(sp.sin(sp.floor(X)) + X, X)
+    with pytest.raises(NoDerivative, match=r"^SymPy cannot differentiate besselj\(x, 1\) "):
+        walk(sp.besselj(X, 1), X)
+    assert issubclass(NoDerivative, ValueError)  # what define_activation reports as is
