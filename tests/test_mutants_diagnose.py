@@ -321,7 +321,8 @@ def test_a_factor_per_sample_is_named_with_the_first_four_factors():
     assert said == "off by a factor that differs per row (per sample): 2, 3, 0.5, 4"
 
 
-def test_a_column_of_one_output_per_sample_has_a_factor_per_row():
+def test_a_factor_per_sample_is_named_for_one_output_per_sample_too():
+    # e.g. MSE's gradient under an RMSE forward with one output: 2 * rmse per sample
     expected = np.array([[1.0], [2.0], [4.0]])  # (batch, 1)
     said = diagnose(np.array([[2.0], [2.0], [2.0]]), expected, 3, 1e-5, 1e-10)
     assert said == "off by a factor that differs per row (per sample): 2, 1, 0.5"
