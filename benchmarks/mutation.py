@@ -178,6 +178,21 @@ TESTS: dict[str, list[str]] = {
         "tests/test_kernels.py",
         "tests/test_kernel_cache.py",
     ],
+    "numeric/optimizer_file.py": [
+        "tests/test_mutants_optimizer_file.py",
+        "tests/test_optimizers.py",
+        "tests/test_mutants_model_file_read.py",
+        "tests/test_mutants_model_file_architecture.py",
+        "tests/test_dropout.py",
+    ],
+    "numeric/layer_specs.py": [
+        "tests/test_mutants_layer_specs.py",
+        "tests/test_dropout.py",
+        "tests/test_normalization.py",
+        "tests/test_optimizers.py",
+        "tests/test_mutants_model_file_read.py",
+        "tests/test_mutants_model_file_architecture.py",
+    ],
 }
 
 RESULTS = HERE / "mutation_latest.json"
