@@ -347,3 +347,198 @@ def rc_kernels(op):
     from numeric.kernels import kernels
 
     return kernels(op)[1]
+
+
+# ----- layer_ops: dropout and the norms, read off the object -----
+
+
+def test_dropouts_mask_and_rate_are_read_off_its_output():
+    from numeric.check import layer_ops
+
+    x = np.array([[1.0, -2.0, 0.0], [4.0, 0.5, -1.0]])
+    mask = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+    fitted = layer_ops._mask_and_rate(x, mask * x / 0.75)  # rate 0.25
+    assert fitted["r"] == pytest.approx(0.25, abs=1e-12)
+    # x == 0 tells nothing: not kept, whatever the mask drew there
+    assert fitted["m"].tolist() == [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+    assert layer_ops._mask_and_rate(x, 0 * x) == {"m": pytest.approx(0 * x), "r": 0.0}
+    assert layer_ops._mask_and_rate(x, 0.5 * x)["r"] == 0.0  # shrunk: no inverted dropout
+    assert layer_ops._mask_and_rate(x, x)["r"] == 0.0
+
+
+def test_dropout_is_recognised_with_its_rate_and_the_note_says_so():
+    x = np.array([[1.0, -2.0, 3.0], [4.0, 0.5, -1.0]])
+    mask = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+    s = subject({"x": x}, hints=("dropout",))
+    op, layout, note = rc.recognise(None, s, mask * x / 0.5)
+    assert op == "dropout" and layout.fitted["r"] == pytest.approx(0.5)
+    assert note.startswith("recognised as `dropout` from the names (its mask, rate = 0.5, read")
+    op, _, note = rc.recognise(None, s, mask * x)
+    assert note.startswith(
+        "recognised as `dropout` from the names (its mask read off the output; not inverted: "
+        "rate 0 in y = m x / (1 - r))"
+    )
+    g = np.ones_like(x)
+    assert rc.truth("dropout", layout, s, g)["x"].tolist() == (mask / 0.5).tolist()
+
+
+def test_the_norms_find_gamma_and_beta_by_name_or_suffix_and_width():
+    from numeric.check import layer_ops
+
+    arrays = {"x": X, "bn_gamma": np.ones(3), "gamma": np.ones(2), "bn_beta": np.zeros(3)}
+    assert layer_ops._named(arrays, layer_ops.SCALES[0], 3) == "bn_gamma"
+    assert layer_ops._named(arrays, layer_ops.SCALES[1], 3) == "bn_beta"
+    assert layer_ops._named({"agamma": np.ones(3)}, ("gamma",), 3) is None
+    assert layer_ops._named({"weights": np.ones(3), "W": np.ones(3)}, ("W", "weights"), 3) == "W"
+    fits = layer_ops.layouts(rc.entries()["batch_norm"], arrays, Layout("x"), X)
+    assert [f.fitted["epsilon"] for f in fits] == list(layer_ops.EPSILONS)
+    assert (fits[0].weights, fits[0].biases) == ("bn_gamma", "bn_beta")
+    assert layer_ops.layouts(rc.entries()["batch_norm"], arrays, Layout("x"), X[:1]) == []
+    assert layer_ops.layouts(rc.entries()["batch_norm"], {"x": X[0]}, Layout("x"), X[0]) == []
+    assert layer_ops.layouts(rc.entries()["batch_norm"], arrays, Layout("z"), X) == []
+    assert layer_ops.describe(Layout("x")) == ""
+    assert layer_ops.describe(fits[0]) == " (eps = 1e-05)"
+
+
+def test_layer_norm_normalises_each_row_and_takes_gamma_over_the_features():
+    gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, 0.25, -1.0])
+    mean, var = X.mean(axis=1, keepdims=True), X.var(axis=1, keepdims=True)
+    out = gamma * (X - mean) / np.sqrt(var + 1e-3) + beta
+    s = subject({"x": X, "gamma": gamma, "beta": beta}, (Layout("x"),), hints=("layer_norm",))
+    op, layout, note = rc.recognise(None, s, out)
+    assert op == "layer_norm" and note.startswith(
+        "recognised as `layer_norm` from the names (eps = 0.001)"
+    )
+    from numeric.check import layer_ops
+
+    found = layer_ops.inputs(rc.entries()["layer_norm"], X, {}, Layout("x"))
+    assert found["N"] == 3 and found["gamma"].tolist() == [[1.0, 1.0, 1.0]]
+    assert found["beta"].tolist() == [[0.0, 0.0, 0.0]]
+    found = layer_ops.inputs(rc.entries()["batch_norm"], X, {}, Layout("x"))
+    assert found["N"] == 2
+
+
+# ----- sampling: inputs away from kinks, targets each loss expects -----
+
+
+def test_layer_inputs_keep_away_from_zero_with_both_signs():
+    from numeric.check import sampling
+
+    x = sampling.layer_inputs((200, 5), np.random.default_rng(0))
+    assert x.shape == (200, 5)
+    assert 0.1 <= np.abs(x).min() and np.abs(x).max() <= 2.0
+    assert (x < 0).any() and (x > 0).any()
+
+
+def test_inputs_near_the_kink_are_moved_to_plus_or_minus_the_kink_and_counted():
+    from numeric.check import sampling
+
+    x = np.array([0.0, -5e-4, 5e-4, 1e-3, -0.5])
+    moved, notes = sampling.away_from_kinks(x)
+    assert moved.tolist() == [1e-3, -1e-3, 1e-3, 1e-3, -0.5]
+    assert notes == ["3 inputs within 0.001 of 0 (ReLU's kink) moved to +-0.001"]
+    assert x[0] == 0.0  # a copy
+    assert sampling.away_from_kinks(np.array([0.5, -2.0]))[1] == []
+
+
+def test_each_loss_gets_the_targets_its_table_entry_declares():
+    from numeric.check import sampling
+
+    def draw(op, labels=None):
+        return sampling.loss_inputs(op, (6, 4), np.random.default_rng(3), labels)
+
+    logits, indices = draw("softmax_cross_entropy")
+    assert indices.shape == (6,) and indices.dtype.kind == "i" and np.abs(logits).max() < 6
+    assert draw("softmax_cross_entropy", "onehot")[1].sum(axis=1).tolist() == [1.0] * 6
+    p, t = draw("binary_cross_entropy")
+    assert 0.05 <= p.min() and p.max() <= 0.95 and set(np.unique(t)) <= {0.0, 1.0}
+    assert t.shape == (6, 4) and t.dtype == np.float64
+    p, t = draw("mean_squared_error")
+    assert t.shape == (6, 4) and t.dtype == np.float64 and (t < 0).any() and (p < 0).any()
+    p, t = draw("cross_entropy")  # one-hot targets declared: class indices, as nnfs
+    assert np.allclose(p.sum(axis=1), 1.0) and t.shape == (6,)
+    assert draw("cross_entropy", "onehot")[1].shape == (6, 4)
+    p, t = draw(None)  # an unrecognised loss: probabilities and one-hot rows
+    assert np.allclose(p.sum(axis=1), 1.0) and t.shape == (6, 4)
+    assert 0 < p.min() and p.max() < 1
+    assert draw(None, "indices")[1].shape == (6,)
+    assert draw("relu")[1].shape == (6, 4)  # not a loss: as an unrecognised one
+
+
+# ----- randomness: a random forward checked with its randomness frozen -----
+
+
+def test_frozen_puts_back_every_random_state_each_forward():
+    from numeric.check.randomness import Frozen, draws_randomly
+
+    class Dropout:
+        def __init__(self):
+            self.rng = np.random.default_rng(5)
+            self.legacy = np.random.RandomState(6)
+
+    layer, param = Dropout(), {"seed": 0, "rng": np.random.default_rng(7)}
+    frozen = Frozen(layer, param)
+    assert len(frozen.generators) == 3
+
+    def forward():
+        import random
+
+        return np.array(
+            [
+                np.random.rand(),
+                random.random(),
+                layer.rng.random(),
+                layer.legacy.rand(),
+                param["rng"].random(),
+            ]
+        )
+
+    frozen.reset()
+    first = forward()
+    frozen.reset()
+    assert np.array_equal(forward(), first)
+    assert draws_randomly(frozen, forward)  # without resets, two forwards differ
+    assert frozen.active  # and resetting is on again
+    assert not draws_randomly(frozen, lambda: np.ones(2))
+    frozen.reset()
+    assert np.array_equal(forward(), first)
+
+
+def test_a_generator_held_twice_is_frozen_once_and_only_one_level_deep():
+    from numeric.check.randomness import Frozen
+
+    rng = np.random.default_rng(0)
+    holder = SimpleNamespace(a=rng, b=rng, inner=SimpleNamespace(c=np.random.default_rng(1)))
+    assert [g for g, _ in Frozen(holder, {"r": rng}, rng).generators] == [rng]
+    seen = []
+    Frozen(extra=((lambda: "state", seen.append),)).reset()
+    assert seen == ["state"]
+
+
+def test_outputs_differ_by_shape_or_value_and_nan_equals_nan():
+    from numeric.check.randomness import differs
+
+    assert not differs(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))
+    assert differs(np.array([1.0, 2.0]), np.array([1.0, 2.5]))
+    assert differs(np.ones(2), np.ones((1, 2)))
+    assert differs(np.ones(2), np.ones(3))
+
+
+# ----- subject: where a dense op is among positional arguments -----
+
+
+def test_argument_layouts_put_weights_in_out_first_unless_the_style_says_out_in():
+    from numeric.check.subject import argument_layouts
+
+    arrays = {"x": X, "w": W, "b": B}
+    assert argument_layouts(["x", "w", "b"], arrays) == (
+        Layout("x", "w", "b"),
+        Layout("x", "w", "b", weights_transposed=True),
+    )
+    assert argument_layouts(["x", "w"], arrays, out_in_first=True) == (
+        Layout("x", "w", None, weights_transposed=True),
+        Layout("x", "w", None),
+    )
+    assert argument_layouts(["x", "b"], arrays) == (Layout("x"),)
+    assert argument_layouts(["b", "x"], arrays) == (Layout("b"),)
+    assert argument_layouts(["x"], arrays) == (Layout("x"),)
