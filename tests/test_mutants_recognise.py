@@ -88,6 +88,9 @@ def test_integer_labels_become_one_hot_rows_and_others_keep_their_values():
     # one column: 0/1 targets of a binary loss, reshaped, not one-hot
     column = rc._one_hot(np.array([1, 0]), (2, 1))
     assert column.dtype == np.float64 and column.tolist() == [[1.0], [0.0]]
+    assert rc._one_hot(np.array([1, 0]), (2, 2)).tolist() == [[0, 1], [1, 0]]  # two classes
+    # float 0/1 targets in one dimension: values, never indices
+    assert rc._one_hot(np.array([1.0, 0.0]), (2, 1)).tolist() == [[1.0], [0.0]]
     soft = rc._one_hot(np.array([[0.25, 0.75]]), (1, 2))
     assert soft.tolist() == [[0.25, 0.75]]
 
@@ -337,6 +340,9 @@ def test_the_l1_fit_at_zero_is_tried_only_where_some_weight_is_zero():
 
 
 def test_a_penalty_gradient_has_lambda_one_and_the_weights_shape():
+    # the table's penalty kernels take w alone (lambda = 1 built in): what
+    # mutation_equivalent.py says of _penalty_gradient's other entries rests on this
+    assert rc_kernels("l2_penalty").args == ("w",) and rc_kernels("l1_penalty").args == ("w",)
     l2 = rc._penalty_gradient(rc_kernels("l2_penalty"), WP)
     assert l2.shape == (2, 2) and l2.tolist() == (2 * WP).tolist()
     l1 = rc._penalty_gradient(rc_kernels("l1_penalty"), WP)
