@@ -445,13 +445,15 @@ CLASSES = np.array([2, 0, 1, 1])  # not what the checker would draw: [1, 2, 0, 1
 
 
 def test_a_loss_takes_its_targets_as_second_argument_or_as_y_true():
-    for report in (
-        check_gradients(Loss_CategoricalCrossentropy(), PREDICTIONS, CLASSES),
-        check_gradients(Loss_CategoricalCrossentropy(), PREDICTIONS, y_true=CLASSES),
-    ):
+    def targets_seen(report) -> np.ndarray:
         assert report, str(report)
         assert report.setup == "float64, y_pred (4, 3), class indices (4,); the mean loss"
-        assert np.array_equal(Loss_CategoricalCrossentropy.seen[-1], CLASSES)
+        return Loss_CategoricalCrossentropy.seen[-1]
+
+    positional = check_gradients(Loss_CategoricalCrossentropy(), PREDICTIONS, CLASSES)
+    assert np.array_equal(targets_seen(positional), CLASSES)
+    keyword = check_gradients(Loss_CategoricalCrossentropy(), PREDICTIONS, y_true=CLASSES)
+    assert np.array_equal(targets_seen(keyword), CLASSES)
 
 
 def test_drawn_targets_are_indices_or_one_hot_rows_as_labels_says():
