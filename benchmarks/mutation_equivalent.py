@@ -248,6 +248,7 @@ EQUIVALENT: dict[str, str] = {
     "numeric.check.report.x__explain | if reference is None or value is None and np.shape(value) != array.shape:": "a gradient absent or of another shape gets no comparison with an expected array (compare and _directional return before setting one), so reference is None and the first test already returns",
     'numeric.check.report.x_check_gradients | checks += [GradientCheck(f"{s.name}: {c.name}", c.comparisons, None) for c in part]': _RC_NO_CONVENTION,
     'numeric.check.report.x_check_gradients | checks += [GradientCheck(f"{s.name}: {c.name}", c.comparisons, ) for c in part]': _RC_NO_CONVENTION,
+    "numeric.check.report.x_check_gradients | args, y_true = args[:2], args[1]  # check_gradients(loss, predictions, labels)": "the objects style reads only args[0] (the inputs or their shape): a second argument left in args is never read, and y_true is args[1] either way",
     'numeric.check.report.x_check_gradients | notes = [f"{s.name}: {note}" for note in more]': _RC_MICROGRAD_ONLY
     + ", and they have no notes (none of their own, not random, and recognise says nothing of a layout with no inputs): every more is empty",
     'numeric.check.report.x_check_gradients | setup = found[0].setup if (found) or True else ""': _RC_MICROGRAD_ONLY
