@@ -526,6 +526,12 @@ def test_an_l2_penalty_is_fitted_to_a_parameter_of_4_elements():
     assert report.conventions == {"dweights": L2}
 
 
+def test_no_penalty_is_fitted_to_a_parameter_of_3_elements():
+    # too few elements for a fitted lambda to mean anything: the mistake stays a mistake
+    report = check_gradients(Penalised((1, 3), "dweights"), (3, 1))
+    assert report.wrong == ["dweights"] and report.conventions == {}
+
+
 def test_a_penalty_shaped_error_in_dinputs_is_not_excused_as_a_penalty():
     # inputs are no parameter: 2 lambda inputs in dinputs is a mistake, not a convention
     report = check_gradients(Penalised((3, 4), "dinputs"), (5, 3))
