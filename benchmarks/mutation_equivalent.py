@@ -127,6 +127,12 @@ _STEPS_EQ = (
     "Bessel, gamma, LambertW, erf, undefined ones, walk identically with evaluate=True)"
 )
 
+_OPTIMIZER_SLOTS = (
+    "each parameter's state is written by the optimizer's own update (SGD: one velocity array, "
+    "Adam: the (m, v) pair, RMSprop and Adagrad: a 1-tuple) or by optimizer_file.build from "
+    "SLOTS, so it always holds as many arrays as SLOTS[kind] names: strict never fires"
+)
+
 EQUIVALENT: dict[str, str] = {
     'numeric.check.diagnose.x_compare | max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("INF")),': "float() reads INF as inf, whatever the case",
     'numeric.check.diagnose.x_compare | if actual.dtype.kind not in "XXfiuXX":': "a dtype kind is one character and no dtype's kind is X: the same kinds are in the string",
@@ -266,4 +272,7 @@ EQUIVALENT: dict[str, str] = {
     "symbolic.steps.x__function | rule = sp.Eq(sp.Derivative(outer, u_), sp.diff(outer, u_), evaluate=None)": _STEPS_EQ,
     "symbolic.steps.x__function | rule = sp.Eq(sp.Derivative(outer, u_), sp.diff(outer, u_), )": _STEPS_EQ,
     "symbolic.steps.x__function | rule = sp.Eq(sp.Derivative(outer, u_), sp.diff(outer, u_), evaluate=True)": _STEPS_EQ,
+    "numeric.optimizer_file.x_describe | for slot, array in zip(SLOTS[kind], _slots(kind, state[name]), strict=None):": _OPTIMIZER_SLOTS,
+    "numeric.optimizer_file.x_describe | for slot, array in zip(SLOTS[kind], _slots(kind, state[name]), ):": _OPTIMIZER_SLOTS,
+    "numeric.optimizer_file.x_describe | for slot, array in zip(SLOTS[kind], _slots(kind, state[name]), strict=False):": _OPTIMIZER_SLOTS,
 }
