@@ -211,3 +211,14 @@ def test_one_hot_rows_must_sum_to_one():
 def test_dtype_mismatch_is_refused():
     with pytest.raises(TypeError, match=r"float64 weights but got float32 inputs"):
         Dense(2, 2).forward(np.ones((1, 2), dtype=np.float32))
+
+
+def test_accuracy_reads_labels_and_one_hot_rows_alike():
+    from numeric.model import accuracy
+
+    predictions = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.5, 0.4, 0.1]])
+    labels = np.array([0, 1, 0, 2])  # the first two right, the last two wrong
+    assert accuracy(predictions, labels) == 0.5
+    assert accuracy(predictions, np.eye(3)[labels]) == 0.5
+    # one output: a probability above 0.5 is class 1
+    assert accuracy(np.array([[0.6], [0.4], [0.5]]), np.array([[1], [0], [1]])) == 2 / 3

@@ -84,3 +84,17 @@ def test_the_readme_states_the_sizes_the_claims_are_checked_on():
                 jacobian = obligation.claim.startswith("the Jacobian in s")
                 sizes.setdefault(found, set()).add(jacobian)
     assert sizes == {"1..4": {False}, "1..3": {True}}
+
+
+def test_claims_on_sizes_are_checked_from_one_class_to_four():
+    # Each of these is 0 on three of the sizes 1..4 and not on the fourth: a check that
+    # skipped N = 1 (or N = 4) would pass one of them.
+    from symbolic.ops import N
+    from symbolic.vector import confirm_on_sizes
+
+    for wrong_on in (1, 2, 3, 4):
+        others = [n for n in (1, 2, 3, 4) if n != wrong_on]
+        claim = sp.Mul(*[N - n for n in others])
+        with pytest.raises(NotEqual):
+            confirm_on_sizes(sp.Integer(0), claim)
+    confirm_on_sizes(sp.Integer(0), sp.Mul(*[N - n for n in (1, 2, 3, 4)]))

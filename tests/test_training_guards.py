@@ -24,7 +24,7 @@ from numeric import (
     SoftmaxCrossEntropy,
     data,
 )
-from numeric.training import TrainingStalled
+from numeric.training import Diverged, TrainingStalled
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -272,3 +272,15 @@ def test_a_run_that_learns_gives_no_warning(digits):
     X, y = data.sine_data(256)
     model = Model([Dense(1, 16, rng=0), ReLU(), Dense(16, 1, rng=1)], loss=MeanSquaredError())
     assert stalled(model, X, y, epochs=3, optimizer=Adam(0.01), seed=0) == []
+
+
+@pytest.mark.parametrize("fused", [False, None])
+def test_a_loss_that_overflows_to_inf_stops_at_that_step_naming_inf(fused):
+    # Squared errors of 1e200 overflow float64 to inf, not NaN: the check must be
+    # isfinite, or the step is applied and the weights go bad before anyone says so.
+    model = Model([Dense(1, 1, rng=0)], loss=MeanSquaredError())
+    before = model.dense_layers[0].weights.copy()
+    X, y = np.full((4, 1), 1e200), np.zeros((4, 1))
+    with pytest.raises(Diverged, match=r"^the loss became inf in epoch 1 \(step 1\)"):
+        model.fit(X, y, epochs=1, batch_size=4, optimizer=SGD(0.1), seed=0, fused=fused)
+    np.testing.assert_array_equal(model.dense_layers[0].weights, before)
