@@ -278,6 +278,16 @@ def test_a_one_dimensional_gamma_gets_its_gradient_in_its_own_shape():
     assert np.allclose(back["beta"], g.sum(axis=0), rtol=0, atol=1e-12)
 
 
+def test_a_norm_without_gamma_or_beta_arrays_gets_the_input_gradient_only():
+    xhat = (X - X.mean(axis=0)) / np.sqrt(X.var(axis=0) + 1e-5)
+    s = subject({"x": X}, (Layout("x"),), hints=("batch_norm",))
+    op, layout, _ = rc.recognise(None, s, xhat)
+    assert op == "batch_norm" and (layout.weights, layout.biases) == (None, None)
+    back = rc.truth(op, layout, s, np.ones_like(X))
+    assert list(back) == ["x"]
+    assert np.allclose(back["x"], 0.0, rtol=0, atol=1e-12)  # a sum's gradient through a norm
+
+
 # ----- penalties in a parameter's gradient -----
 
 WP = np.array([[0.5, -1.0], [2.0, -0.25]])  # no zero
@@ -326,6 +336,19 @@ def test_what_no_penalty_explains_is_not_called_one():
     assert rc.penalty(WP, off, 1e-4, 1e-12) is not None  # bound 2e-4: within it
     # an empty w: only the absolute tolerance bounds it, and nothing is fitted
     assert rc.penalty(np.zeros((0, 2)), np.zeros((0, 2)), 1e-7, 1e-12) is None
+
+
+def test_no_difference_is_no_penalty_and_a_residual_at_the_bound_is_within_it():
+    assert rc.penalty(WP, np.zeros_like(WP), 1e-7, 1e-12) is None  # lambda 0: no penalty
+    # w = (1, 2, 3): L2's direction (2, 4, 6), lambda 0.5 exactly; the rest, (0.25, -0.5,
+    # 0.25), is orthogonal to w and to L1's (1, 1, 1), so the residual is exactly 0.5: at
+    # the bound (atol 0.5), accepted
+    w, difference = np.array([[1.0, 2.0, 3.0]]), np.array([[1.25, 1.5, 3.25]])
+    assert rc.penalty(w, difference, 0.0, 0.5) == (
+        "the objective with an L2 penalty, lambda = 0.5 (forward's loss + lambda * sum w^2), "
+        "not for forward alone"
+    )
+    assert rc.penalty(w, difference, 0.0, 0.4999) is None
 
 
 def test_the_l1_fit_at_zero_is_tried_only_where_some_weight_is_zero():
