@@ -98,3 +98,13 @@ def test_claims_on_sizes_are_checked_from_one_class_to_four():
         with pytest.raises(NotEqual):
             confirm_on_sizes(sp.Integer(0), claim)
     confirm_on_sizes(sp.Integer(0), sp.Mul(*[N - n for n in (1, 2, 3, 4)]))
+
+
+@pytest.mark.parametrize("wrong_where", ["x < 0", "x > 1", "|x| < 1"])
+def test_a_claim_wrong_on_part_of_the_line_only_is_refused_by_the_numbers(wrong_where):
+    # SymPy cannot decide these Max claims, so the verdict rests on the random points:
+    # one point, or points on one side only, would call them equal.
+    x = sp.Symbol("x", real=True)
+    excess = {"x < 0": sp.Max(0, -x), "x > 1": sp.Max(0, x - 1), "|x| < 1": sp.Max(0, 1 - abs(x))}
+    with pytest.raises(NotEqual, match="differ: at x = "):
+        prove_equal(x, x + excess[wrong_where])
