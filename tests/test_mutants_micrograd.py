@@ -132,6 +132,21 @@ def test_a_class_naming_neither_is_built_once_to_look_for_data_and_grad():
         assert micrograd.accepts(cls) is accepted, init.__name__
 
 
+def test_data_and_grad_named_in_any_classs_init_along_the_mro_are_enough():
+    def names_both(self, data, _children=()):
+        self.data = data
+        self.grad = 1 / 0  # names exactly data and grad, then fails if built
+
+    def names_nothing(self, data, _children=()):
+        pass
+
+    exact = type("Exact", (), {"__init__": names_both, **ops_without_init()})
+    assert micrograd.accepts(exact)
+    base = type("Base", (), {"__init__": names_nothing, **ops_without_init()})
+    child = type("Child", (base,), {"__init__": names_both})
+    assert micrograd.accepts(child)  # the base's __init__ names nothing: the child's count
+
+
 def test_classes_without_backward_add_mul_or_a_one_number_constructor_are_refused():
     class NoMul:
         def __init__(self, data):
@@ -151,6 +166,12 @@ def test_classes_without_backward_add_mul_or_a_one_number_constructor_are_refuse
         pass
 
     FromTorch.__module__ = "torch.autograd"
+
+    class FromNumpy(Value):
+        pass
+
+    FromNumpy.__module__ = "numpy.fake"
+    assert not micrograd.accepts(FromNumpy)
     assert not micrograd.accepts(NoMul)
     assert not micrograd.accepts(TwoNumbers)
     assert not micrograd.accepts(FromTorch)
@@ -188,13 +209,16 @@ def test_subjects_refuse_a_class_without_backward_or_without_grad_by_name():
 
 def test_the_ops_are_public_no_argument_methods_returning_a_node():
     class Methods(Value):
+        def times(self, k):  # needs an argument: not an op
+            return self * k
+
+        def broken(self):  # fails on a plain positive number: not an op
+            raise RuntimeError("no")
+
         def half(self):
             return self * 0.5
 
         def scaled(self, k=2.0, *rest, **more):  # every parameter optional
-            return self * k
-
-        def times(self, k):  # needs an argument: not an op
             return self * k
 
         def _hidden(self):
@@ -208,9 +232,6 @@ def test_the_ops_are_public_no_argument_methods_returning_a_node():
 
         def number(self):  # returns a float, not a node
             return self.data
-
-        def broken(self):  # fails on a plain positive number: not an op
-            raise RuntimeError("no")
 
         @staticmethod
         def helper():
@@ -227,6 +248,10 @@ def test_the_ops_are_public_no_argument_methods_returning_a_node():
         "a + a", "a * a", "a.half() + a", "a.scaled() + a",
         "neuron: w·x + b",  # no tanh, no relu: the neuron has no nonlinearity
     ]  # fmt: skip
+    with micrograd.subjects(Methods, (), options()) as found:
+        neuron = found[-1]
+    x, w, b = (neuron.arrays[k] for k in "xwb")
+    assert neuron.forward() == pytest.approx(float(w @ x + b), rel=1e-12)
 
 
 def test_a_method_of_an_inherited_class_is_found_once_in_definition_order():
@@ -245,6 +270,7 @@ def test_a_node_is_anything_with_data_grad_and_a_callable_backward():
     assert not micrograd._is_value(SimpleNamespace(data=1.0, grad=0.0, backward=None))
     assert not micrograd._is_value(SimpleNamespace(data=1.0, backward=lambda: None))
     assert not micrograd._is_value(SimpleNamespace(grad=0.0, backward=lambda: None))
+    assert not micrograd._is_value(SimpleNamespace(data=1.0, grad=0.0))
 
 
 def test_a_method_is_callable_without_arguments_only_when_each_parameter_is_optional():
@@ -284,8 +310,7 @@ def test_a_subject_says_where_it_runs_and_has_no_table_layout():
     with micrograd.subjects(WithTanh, (), options()) as found:
         by_name = {s.name: s for s in found}
     product = by_name["a * b"]
-    a, b = float(product.arrays["a"]), float(product.arrays["b"])
-    assert product.setup == f"WithTanh (micrograd) at a = {a:.3f}, b = {b:.3f}"
+    assert product.setup == "WithTanh (micrograd) at a = 0.818, b = 1.281"
     assert product.layouts == (Layout(""),)
     neuron = by_name["neuron: tanh(w·x + b)"]
     assert neuron.setup == (
@@ -308,6 +333,7 @@ def test_a_leaf_without_a_gradient_is_reported_as_none():
     both = micrograd._grad([SimpleNamespace(grad=1.0), SimpleNamespace(grad=2)])
     assert both.dtype == np.float64 and both.tolist() == [1.0, 2.0]
     assert micrograd._grad(SimpleNamespace()) is None
+    assert micrograd._grad(SimpleNamespace(grad=3)).dtype == np.float64  # an int count
 
     class Forgets(Value):
         def __mul__(self, other):  # other's gradient never set: None
@@ -351,6 +377,23 @@ def test_an_op_giving_no_node_or_a_complex_number_is_refused_by_name():
     assert str(refused.value) == f"a.root() gave a complex number: {data}"
 
 
+def test_an_op_whose_data_is_an_int_is_read_as_float64():
+    class IntRelu(WithTanh):
+        def relu(self):
+            out = type(self)(0 if self.data < 0 else self.data, (self,))  # an int 0
+
+            def _backward():
+                self.grad += (out.data > 0) * out.grad
+
+            out._backward = _backward
+            return out
+
+    with micrograd.subjects(IntRelu, (), options()) as found:
+        relu = next(s for s in found if s.name == "a.relu() (a < 0)")
+    out = relu.forward()
+    assert out.dtype == np.float64 and out == 0.0
+
+
 def test_a_value_exponent_is_tried_only_where_the_forward_gives_a_finite_real_number():
     class Powers(Value):
         def __pow__(self, other):
@@ -381,4 +424,91 @@ def test_a_value_exponent_is_tried_only_where_the_forward_gives_a_finite_real_nu
     assert "a ** b (a, b < 0)" not in names(Powers)  # only the positive point
     assert "a ** b" not in names(ArrayPowers)
     assert "a ** b" not in names(InfinitePowers)
+
+    class NumberPowers(Powers):
+        def __pow__(self, other):
+            out = super().__pow__(other)
+            return out.data if isinstance(other, Value) else out  # a plain float
+
+    assert "a ** b" not in names(NumberPowers)
     assert names(Powers)[4:7] == ["a ** 3", "a ** 3 (a < 0)", "a ** 0.5"]
+
+
+# ----- what a failing operation is called -----
+
+
+class Fragile(WithTanh):
+    """Every op written out (none composed), each raising when ``Fragile.broken`` names it."""
+
+    broken = None
+
+    def _fail(self, method):
+        if type(self).broken == method:
+            raise RuntimeError("planted")
+
+    def __add__(self, other):
+        self._fail("__add__")
+        return super().__add__(other)
+
+    def __mul__(self, other):
+        self._fail("__mul__")
+        return super().__mul__(other)
+
+    def __rmul__(self, other):
+        self._fail("__rmul__")
+        return self * other
+
+    def __pow__(self, other):
+        self._fail("__pow__")
+        e = other.data if isinstance(other, Value) else other
+        out = type(self)(self.data**e, (self,))
+
+        def _backward():
+            self.grad += e * self.data ** (e - 1) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __neg__(self):
+        self._fail("__neg__")
+        out = type(self)(-self.data, (self,))
+
+        def _backward():
+            self.grad -= out.grad
+
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        self._fail("tanh")
+        return super().tanh()
+
+
+@pytest.mark.parametrize(
+    "subject, broken",
+    [
+        ("a + b", "__add__"),
+        ("2.0 * a", "__rmul__"),
+        ("a ** 3", "__pow__"),
+        ("a ** b", "__pow__"),
+        ("-a", "__neg__"),
+        ("a.tanh()", "tanh"),
+        ("a + a", "__add__"),
+        ("a * a", "__mul__"),
+        ("a.tanh() + a", "tanh"),
+        ("a.tanh() + a", "__add__"),
+        ("neuron: tanh(w·x + b)", "__mul__"),
+        ("neuron: tanh(w·x + b)", "__add__"),
+        ("neuron: tanh(w·x + b)", "tanh"),
+    ],
+)
+def test_an_operation_that_raises_is_named_by_the_method_that_raised(subject, broken):
+    with micrograd.subjects(Fragile, (), options()) as found:
+        s = next(s for s in found if s.name == subject)
+    Fragile.broken = broken
+    try:
+        with pytest.raises(CheckError) as raised:
+            s.forward()
+    finally:
+        Fragile.broken = None
+    assert str(raised.value) == f"Fragile.{broken} raised RuntimeError: planted"
