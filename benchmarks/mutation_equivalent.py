@@ -133,7 +133,76 @@ _OPTIMIZER_SLOTS = (
     "SLOTS, so it always holds as many arrays as SLOTS[kind] names: strict never fires"
 )
 
+_RG_GIVEN = "with an op given, recognise's note says 'given' itself and never reads the source _candidates returns"
+_ASTYPE_NONE = "astype(None) is astype(float64) in NumPy"
+_RG_PENALTY_W = "the table's penalty kernels take w alone (args ('w',), lambda = 1 built in; pinned in test_mutants_recognise): no other entry is read"
+_RG_RCOND = "NumPy 2's lstsq default rcond is None (machine precision times the larger dimension), the value passed"
+_RG_LAMBDA_0 = "a strength exactly 0 from the joint fit leaves the other penalty alone, with the same lambda and residual as its single fit, which the loop above has already accepted"
+_RG_BOTH_PENALTIES = "both PENALTIES (l2_penalty, l1_penalty) are in the op table: the branch and the default are never reached"
+_RG_FLOAT64 = (
+    "w is a subject's array, float64 by the protocol, and the penalty kernels return float64 for it"
+)
+_RG_EMPTY = "an empty w gives a zero direction (norm 0), and the loop continues before the residual is taken"
+_RG_L2_TWICE = "with L2's direction in both columns the joint fit spans L2 alone, which the single fit above has already tried with the same sign and residual"
+_RG_LOSS_G = "the table's loss kernels take no cotangent (backward args (p, t, B, N), or (z, s, t, B, N) for softmax_cross_entropy): g is never read for a loss"
+_RG_SIZES = "recognition ran the forward kernel on these very arrays, so the kernel's dweights has the array's size (W (in, out), or a gamma of the features' width found by _named)"
+_MG_NEGATIVE_NONE = "None is as false as False: op.negative is only tested for truth"
+_MG_HIGH = "uniform's default high is 1.0, the value written"
+_MG_POINTS = "every point is drawn by rng.uniform (and b by a difference of float64 numbers): already float64"
+_MG_ERRSTATE = "errstate(all=None) leaves NumPy's default (warn, and the warnings are ignored in the same block); an error raised instead becomes a CheckError, which also gives False, as a non-finite value does"
+_MG_ZIP = "x and w are both drawn with NEURON_INPUTS elements: the lengths are always equal"
+_MG_BIND = "binding checks the number of arguments only: any one value binds as 1.5 does"
+
 EQUIVALENT: dict[str, str] = {
+    'numeric.check.recognise.x__candidates | return [given], "XXgivenXX"': _RG_GIVEN,
+    'numeric.check.recognise.x__candidates | return [given], "GIVEN"': _RG_GIVEN,
+    "numeric.check.recognise.x__one_hot | return labels.astype(None).reshape(shape)": _ASTYPE_NONE,
+    'numeric.check.recognise.x__one_hot | if labels.ndim == 1 and labels.dtype.kind in "XXiubXX" and shape[1] > 1:': _KINDS,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "XXxXX": w, "g": 1.0, "y": None, "lambda_": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "X": w, "g": 1.0, "y": None, "lambda_": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "XXgXX": 1.0, "y": None, "lambda_": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "G": 1.0, "y": None, "lambda_": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 2.0, "y": None, "lambda_": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 1.0, "XXyXX": None, "lambda_": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 1.0, "Y": None, "lambda_": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 1.0, "y": None, "XXlambda_XX": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 1.0, "y": None, "LAMBDA_": 1.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 1.0, "y": None, "lambda_": 2.0, "lam": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 1.0, "y": None, "lambda_": 1.0, "XXlamXX": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 1.0, "y": None, "lambda_": 1.0, "LAM": 1.0}': _RG_PENALTY_W,
+    'numeric.check.recognise.x__penalty_gradient | values = {"w": w, "x": w, "g": 1.0, "y": None, "lambda_": 1.0, "lam": 2.0}': _RG_PENALTY_W,
+    "numeric.check.recognise.x_penalty | (lam1, lam2), *_ = np.linalg.lstsq(basis, difference.ravel(), )": _RG_RCOND,
+    "numeric.check.recognise.x_penalty | if lam1 >= 0 and lam2 > 0 and residual <= bound:": _RG_LAMBDA_0,
+    "numeric.check.recognise.x_penalty | if lam1 > 0 and lam2 >= 0 and residual <= bound:": _RG_LAMBDA_0,
+    "numeric.check.recognise.x_penalty | break": _RG_BOTH_PENALTIES,
+    'numeric.check.recognise.x_penalty | l2 = next((d for label, d, _ in candidates if label == "L2"), )': _RG_BOTH_PENALTIES,
+    "numeric.check.recognise.x_penalty | direction = np.asarray(_penalty_gradient(kernels(name)[1], w), dtype=None)": _RG_FLOAT64,
+    "numeric.check.recognise.x_penalty | direction = np.asarray(_penalty_gradient(kernels(name)[1], w), )": _RG_FLOAT64,
+    "numeric.check.recognise.x_penalty | residual = float(np.max(np.abs(difference - lam * direction), initial=None))": _RG_EMPTY,
+    "numeric.check.recognise.x_penalty | residual = float(np.max(np.abs(difference - lam * direction), ))": _RG_EMPTY,
+    'numeric.check.recognise.x_penalty | if label != "L1" and l2 is None:': _RG_L2_TWICE,
+    "numeric.check.recognise.x_truth | g = np.full((len(x), 1), None)": _RG_LOSS_G,
+    "numeric.check.recognise.x_truth | g = np.full((len(x), 2), 1.0 / len(x))": _RG_LOSS_G,
+    "numeric.check.recognise.x_truth | g = np.full((len(x), 1), 1.0 * len(x))": _RG_LOSS_G,
+    "numeric.check.recognise.x_truth | g = np.full((len(x), 1), 2.0 / len(x))": _RG_LOSS_G,
+    "numeric.check.recognise.x_truth | back[layout.weights] = w.reshape(shape) if (w.size == int(np.prod(shape))) or True else w": _RG_SIZES,
+    'numeric.check.styles.micrograd.x__operations | ops.append(Operation("a + a", ("a",), _twice(name, "+", None), negative=None))': _MG_NEGATIVE_NONE,
+    'numeric.check.styles.micrograd.x__operations | ops.append(Operation("a * a", ("a",), _twice(name, "*", None), negative=None))': _MG_NEGATIVE_NONE,
+    'numeric.check.styles.micrograd.x__operations | ops.append(Operation(f"a.{method}() + a", ("a",), _twice(name, "+", method), None))': _MG_NEGATIVE_NONE,
+    'numeric.check.styles.micrograd.x__operations | ops.append(Operation("a ** b", ("a", "b"), _binary(name, "__pow__", "**"), None, True))': _MG_NEGATIVE_NONE,
+    "numeric.check.styles.micrograd.x__points | x, w = rng.uniform(LOW, HIGH, size=(2, NEURON_INPUTS)) / signs": "dividing by a sign of +-1 is multiplying by it",
+    "numeric.check.styles.micrograd.x__points | a, b = rng.uniform(LOW, size=2), rng.uniform(1.25, HIGH, size=2)": _MG_HIGH,
+    'numeric.check.styles.micrograd.x__points | neuron = {"x": x, "w": w, "b": rng.uniform(0.5, ) - w @ x}': _MG_HIGH,
+    "numeric.check.styles.micrograd.x__arrays | return {name: np.array(point[name], dtype=None) for name in op.inputs}": _MG_POINTS,
+    "numeric.check.styles.micrograd.x__arrays | return {name: np.array(point[name], ) for name in op.inputs}": _MG_POINTS,
+    'numeric.check.styles.micrograd.x__accepts_point | return value.shape == () and value.dtype.kind in "XXbiufXX" and bool(np.isfinite(value))': _KINDS,
+    "numeric.check.styles.micrograd.x__accepts_point | with warnings.catch_warnings(), np.errstate(all=None):": _MG_ERRSTATE,
+    'numeric.check.styles.micrograd.x__neuron | for wi, xi in zip(v["w"], v["x"], strict=None):': _MG_ZIP,
+    'numeric.check.styles.micrograd.x__neuron | for wi, xi in zip(v["w"], v["x"], ):': _MG_ZIP,
+    'numeric.check.styles.micrograd.x__neuron | for wi, xi in zip(v["w"], v["x"], strict=False):': _MG_ZIP,
+    "numeric.check.styles.micrograd.x_accepts | inspect.signature(target).bind(None)": _MG_BIND,
+    "numeric.check.styles.micrograd.x_accepts | inspect.signature(target).bind(2.5)": _MG_BIND,
+    "numeric.check.styles.micrograd.x__unary_methods | result = call(None, getattr(value, method))": "the label only names the method in a CheckError that the next line catches and discards",
     'numeric.check.diagnose.x_compare | max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("INF")),': "float() reads INF as inf, whatever the case",
     'numeric.check.diagnose.x_compare | if actual.dtype.kind not in "XXfiuXX":': "a dtype kind is one character and no dtype's kind is X: the same kinds are in the string",
     "numeric.check.diagnose.x_compare | actual = actual.astype(None)": "astype(None) converts to NumPy's default dtype, float64, as astype(np.float64) does",
