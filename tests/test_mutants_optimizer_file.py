@@ -273,3 +273,14 @@ def test_a_described_optimizer_resumes_as_the_same_steps():
     for k in (0, 2):
         (cache,) = resumed.state[id(model.layers[k])][1]["weights"]
         assert cache.tolist() == [[1.0] * DENSE[k][1]] * DENSE[k][0]
+
+
+def test_a_layer_stepped_before_momentum_was_on_is_skipped_and_later_layers_are_kept():
+    # a hand-written loop: plain SGD on every layer, then momentum on the last one only
+    model = network()
+    sgd = stepped(SGD(0.5), [model.layers[0], model.layers[2]])
+    sgd.momentum = 0.5
+    stepped(sgd, [model.layers[2]])
+    spec, arrays = describe(sgd, model)
+    assert spec["layers"] == [2]
+    assert list(arrays) == ["optimizer.layer2.weights.velocity", "optimizer.layer2.biases.velocity"]
