@@ -196,6 +196,21 @@ def test_an_unknown_forward_is_left_to_the_differences_and_a_nameless_input_to_n
     assert rc.recognise(None, subject({"x": X}, layouts=(Layout(""),)), X) == (None, None, "")
 
 
+def test_an_error_exactly_at_the_bound_is_a_match_and_an_empty_output_no_crash():
+    x = np.array([[-1.0, 1.0]])
+    out = np.array([[1e-6, 1.0]])  # relu gives 0 there: error 1e-6, the bound at scale 1
+    assert rc.recognise(None, subject({"x": x}, hints=("relu",)), out)[0] == "relu"
+    empty = np.zeros((0, 3))
+    assert rc.recognise(None, subject({"x": empty}, hints=("relu",)), empty)[0] is None
+
+
+def test_infinite_values_are_compared_without_floating_point_warnings():
+    # inf - inf in the squared error: nan, silently (RuntimeWarning is an error here)
+    p = np.array([[np.inf, 1.0]])
+    out, _ = rc.kernel_values("mean_squared_error", p, {}, p.copy(), None)
+    assert np.isnan(out).all()
+
+
 def test_the_forward_must_match_to_a_millionth_of_the_outputs_scale():
     big = 1000 * X
     near = np.maximum(big, 0)
