@@ -153,7 +153,16 @@ _MG_ERRSTATE = "errstate(all=None) leaves NumPy's default (warn, and the warning
 _MG_ZIP = "x and w are both drawn with NEURON_INPUTS elements: the lengths are always equal"
 _MG_BIND = "binding checks the number of arguments only: any one value binds as 1.5 does"
 
+_RG_KERNEL_FLOAT64 = "the kernels run on a subject's arrays, float64 by the protocol, and return float64 for them (NumPy kernels from lambdify)"
 EQUIVALENT: dict[str, str] = {
+    "numeric.check.recognise.x__forward_error | expected = np.asarray(result[0], dtype=None)": _RG_KERNEL_FLOAT64,
+    "numeric.check.recognise.x__forward_error | expected = np.asarray(result[0], )": _RG_KERNEL_FLOAT64,
+    "numeric.check.recognise.x_kernel_values | name: np.asarray(grad, dtype=None)": _RG_KERNEL_FLOAT64,
+    "numeric.check.recognise.x_kernel_values | name: np.asarray(grad, )": _RG_KERNEL_FLOAT64,
+    "numeric.check.recognise.x_kernel_values | for name, grad in zip(GRADIENTS, grads, strict=None)": "strict=None and no strict are both zip's default, strict=False",
+    "numeric.check.recognise.x_kernel_values | for name, grad in zip(GRADIENTS, grads, )": "strict=None and no strict are both zip's default, strict=False",
+    'numeric.check.recognise.x__kernel_args | params["biases"] = arrays[layout.biases].reshape(1, -2)': "NumPy reads any negative size in reshape as the one unknown dimension, as it reads -1",
+    "numeric.check.recognise.x_recognise | bound = FORWARD_RTOL * max(1.0, float(np.max(np.abs(out), initial=1.0)))": "max(1.0, ...) around it already floors the scale at 1: an initial of 1.0 changes nothing",
     'numeric.check.recognise.x__candidates | return [given], "XXgivenXX"': _RG_GIVEN,
     'numeric.check.recognise.x__candidates | return [given], "GIVEN"': _RG_GIVEN,
     "numeric.check.recognise.x__one_hot | return labels.astype(None).reshape(shape)": _ASTYPE_NONE,
