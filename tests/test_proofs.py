@@ -108,3 +108,13 @@ def test_a_claim_wrong_on_part_of_the_line_only_is_refused_by_the_numbers(wrong_
     excess = {"x < 0": sp.Max(0, -x), "x > 1": sp.Max(0, x - 1), "|x| < 1": sp.Max(0, 1 - abs(x))}
     with pytest.raises(NotEqual, match="differ: at x = "):
         prove_equal(x, x + excess[wrong_where])
+
+
+def test_a_dense_gradient_right_only_for_a_batch_of_one_is_refused_entry_by_entry():
+    # X^T 1 1^T G adds every sample's gradient to every other's: for one sample it is
+    # X^T G, the right dL/dW; the check must go beyond 1 x 1 matrices to see it.
+    from symbolic.matrix import G, W, X, _confirm, m
+
+    _confirm(X.T * G, W)
+    with pytest.raises(NotEqual):
+        _confirm(X.T * sp.OneMatrix(m, m) * G, W)
