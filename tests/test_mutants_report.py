@@ -389,6 +389,14 @@ def test_a_micrograd_class_is_reported_operation_by_operation_under_its_own_name
         "neuron: tanh(w·x + b): x.grad",
     ]
     assert report["a * b: a.grad"].ok and report["a * b: a.grad"].convention is None
+    # the figures are .grad itself (micrograd seeds 1): d(a b)/db = a = 0.871, and the
+    # bug gives b its own data, 1.322
+    (wrong,) = report["a * b: b.grad"].comparisons
+    assert (wrong.expected, wrong.actual) == (
+        pytest.approx(0.871, abs=5e-4),
+        pytest.approx(1.322, abs=5e-4),
+    )
+    assert check_gradients(micrograd_buggy_mul.Value, subject="engine.py").subject == "engine.py"
 
 
 # ----- a cs231n function pair -----
@@ -407,6 +415,8 @@ def test_a_forward_function_is_checked_with_the_backward_given_and_named_after_i
     x, w = np.array(1.5), np.array([0.5, -1.0, 2.0, 0.7])
     report = check_gradients(product_forward, x, w, backward=product_gradients)
     assert (report.subject, report.style) == ("product_forward", "cs231n")
+    told = check_gradients(product_forward, x, w, backward=product_gradients, subject="x w")
+    assert told.subject == "x w"
     assert report.wrong == ["dw"]
     # x is one number: a batch of 1, so the factor 2 is no batch size
     assert report["dw"].diagnosis == (
@@ -468,6 +478,34 @@ def test_drawn_targets_are_indices_or_one_hot_rows_as_labels_says():
     assert drawn(Loss_CategoricalCrossentropy(), "onehot") == one_hot
     assert drawn(Scorer(), None) == one_hot
     assert drawn(Scorer(), "indices") == indices
+
+
+# ----- what backward changed -----
+
+
+class Stepping:
+    """A backward that also takes an SGD step on its weights."""
+
+    def __init__(self):
+        self.weights = np.random.default_rng(1).standard_normal((3, 2))
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = inputs @ self.weights
+
+    def backward(self, dvalues):
+        self.dweights = self.inputs.T @ dvalues
+        self.dinputs = dvalues @ self.weights.T
+        self.weights -= 0.1 * self.dweights
+
+
+def test_a_backward_that_steps_its_weights_is_checked_before_the_step_and_said_so():
+    report = check_gradients(Stepping(), (4, 3))
+    assert report, str(report)
+    assert report.notes[-1] == (
+        "backward changed `weights` in place (an optimizer step inside backward?); "
+        "the check used the values before it, and they are restored"
+    )
 
 
 # ----- explaining a wrong gradient -----
