@@ -337,14 +337,15 @@ def test_a_float16_gradient_is_measured_in_float64_its_norm_does_not_overflow_th
 class Unused:
     """A parameter its forward never reads (70 x 70: too large for a difference each)."""
 
-    def __init__(self):
+    def __init__(self, dweights: float = 1.0):
         self.weights = np.ones((70, 70))
+        self.given = dweights  # right: 0, forward does not depend on the weights
 
     def forward(self, inputs):
         self.output = 2 * inputs
 
     def backward(self, dvalues):
-        self.dweights = np.ones((70, 70))  # should be 0: forward does not depend on it
+        self.dweights = np.full((70, 70), self.given)
         self.dinputs = 2 * dvalues
 
 
@@ -354,6 +355,13 @@ def test_a_gradient_for_a_parameter_forward_ignores_is_wrong_with_an_infinite_re
     assert directional.against == "finite differences along random directions"
     assert not directional.ok and directional.max_rel == float("inf")
     assert report.wrong == ["dweights"]
+
+
+def test_a_zero_gradient_for_a_parameter_forward_ignores_is_exact_with_relative_error_0():
+    report = check_gradients(Unused(0.0), (4, 3))
+    (directional,) = report["dweights"].comparisons
+    assert directional.ok and (directional.max_abs, directional.max_rel) == (0.0, 0.0)
+    assert report, str(report)
 
 
 # ----- a micrograd class: one subject per operation, gathered in one report -----

@@ -176,7 +176,9 @@ def _directional(s: Subject, array, g, actual, rtol, atol) -> Comparison:
     error = max(abs(d - a) for d, a, _ in pairs)
     scale = max(abs(d) for d, _, _ in pairs)
     bound = max(atol + rtol * np.linalg.norm(v) * np.linalg.norm(actual) for _, _, v in pairs)
-    return Comparison(against, error <= bound, error, error / scale if scale else float("inf"))
+    # no change along any direction: exact agreement is no error, as compare has it
+    relative = error / scale if scale else (0.0 if error == 0 else float("inf"))
+    return Comparison(against, error <= bound, error, relative)
 
 
 def _rule(op: str | None) -> str | None:
