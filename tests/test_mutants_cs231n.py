@@ -285,3 +285,16 @@ def test_example_arguments_stop_at_the_shapes_given_and_refuse_too_many():
     assert str(refused.value) == "leaky takes fewer arrays than the 1 shapes given"
     assert cs231n.PARAM == {"mode": "train", "p": 0.5, "seed": 0, "stride": 1, "pad": 1,
                             "pool_height": 2, "pool_width": 2}  # fmt: skip
+
+
+def test_a_backward_returning_fewer_gradients_than_arrays_has_the_rest_reported_missing():
+    def short_forward(x, w, b):
+        return x @ w + b, (x, w, b)
+
+    def short_backward(dout, cache):
+        x, w, b = cache
+        return dout @ w.T  # dx alone
+
+    report = check_gradients(short_forward, X, W, B, backward=short_backward)
+    assert report.wrong == ["dw", "db"]
+    assert report["dw"].diagnosis == "missing: backward neither set nor returned it"
