@@ -154,7 +154,20 @@ _MG_ZIP = "x and w are both drawn with NEURON_INPUTS elements: the lengths are a
 _MG_BIND = "binding checks the number of arguments only: any one value binds as 1.5 does"
 
 _RG_KERNEL_FLOAT64 = "the kernels run on a subject's arrays, float64 by the protocol, and return float64 for them (NumPy kernels from lambdify)"
+_CS_STEM = "the stem only feeds name_hints, which matches by containment: an unstripped '_forward', '_naive' or '_fast' adds letters that hold no table op or alias, alone or joined to the rest of the name, so the hints are the same"
 EQUIVALENT: dict[str, str] = {
+    'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removesuffix("_naive").removeprefix("_fast")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removeprefix("_naive").removesuffix("_fast")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__stem | return name.removeprefix("_forward").removesuffix("_naive").removesuffix("_fast")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__stem | return name.removesuffix("XX_forwardXX").removesuffix("_naive").removesuffix("_fast")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_FORWARD").removesuffix("_naive").removesuffix("_fast")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removesuffix("XX_naiveXX").removesuffix("_fast")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removesuffix("_NAIVE").removesuffix("_fast")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removesuffix("_naive").removesuffix("XX_fastXX")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removesuffix("_naive").removesuffix("_FAST")': _CS_STEM,
+    'numeric.check.styles.cs231n.x__is_labels | return isinstance(value, np.ndarray) and value.dtype.kind in "XXiuXX"': _KINDS,
+    "numeric.check.styles.cs231n.x__match | return dict(zip(floats, grads, strict=None))": "strict=None and no strict are both zip's default, strict=False",
+    "numeric.check.styles.cs231n.x__match | return dict(zip(floats, grads, ))": "strict=None and no strict are both zip's default, strict=False",
     "numeric.check.recognise.x__forward_error | expected = np.asarray(result[0], dtype=None)": _RG_KERNEL_FLOAT64,
     "numeric.check.recognise.x__forward_error | expected = np.asarray(result[0], )": _RG_KERNEL_FLOAT64,
     "numeric.check.recognise.x_kernel_values | name: np.asarray(grad, dtype=None)": _RG_KERNEL_FLOAT64,
