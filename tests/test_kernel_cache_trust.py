@@ -90,11 +90,14 @@ def test_a_directory_of_another_user_is_not_used(cache_dir, monkeypatch):
         fresh_kernels()
 
 
-def test_an_entry_of_another_user_or_writable_by_others_is_rebuilt(cache_dir):
+@pytest.mark.parametrize("mode", [0o666, 0o620, 0o602])  # all, the group only, others only
+def test_an_entry_writable_by_the_group_or_others_is_rebuilt(cache_dir, mode):
     kernels_for(OPS["sigmoid"])
     path, _ = stored(cache_dir)
-    os.chmod(path, 0o666)
-    with pytest.warns(KernelCacheWarning, match="others may write to it .*; it is rebuilt"):
+    os.chmod(path, mode)
+    with pytest.warns(
+        KernelCacheWarning, match=rf"others may write to it \(mode {mode:o}\); it is rebuilt"
+    ):
         forward, _ = fresh_kernels()
     assert forward(np.array([0.0])) == 0.5
     assert stat_mode(stored(cache_dir)[0]) == 0o600  # written anew, private
