@@ -155,6 +155,16 @@ _MG_BIND = "binding checks the number of arguments only: any one value binds as 
 
 _RG_KERNEL_FLOAT64 = "the kernels run on a subject's arrays, float64 by the protocol, and return float64 for them (NumPy kernels from lambdify)"
 _CS_STEM = "the stem only feeds name_hints, which matches by containment: an unstripped '_forward', '_naive' or '_fast' adds letters that hold no table op or alias, alone or joined to the rest of the name, so the hints are the same"
+_LAYER_DTYPE = (
+    "the dtype only sets the arrays the constructor allocates (gamma and beta, and BatchNorm's "
+    "running statistics), and restore then replaces every one of them (ARRAYS[kind]) with a "
+    "copy of the file's array, which keeps the file's dtype; nothing else is made from it"
+)
+_STEPS_ONE_SYMBOL = (
+    "Derivative(expr) with no variable differentiates with respect to expr's only free "
+    "symbol: sp.Function(name)(x) has only x, so it is the same Derivative(f(x), x)"
+)
+
 EQUIVALENT: dict[str, str] = {
     'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removesuffix("_naive").removeprefix("_fast")': _CS_STEM,
     'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removeprefix("_naive").removesuffix("_fast")': _CS_STEM,
@@ -366,4 +376,10 @@ EQUIVALENT: dict[str, str] = {
     "numeric.optimizer_file.x_describe | for slot, array in zip(SLOTS[kind], _slots(kind, state[name]), strict=None):": _OPTIMIZER_SLOTS,
     "numeric.optimizer_file.x_describe | for slot, array in zip(SLOTS[kind], _slots(kind, state[name]), ):": _OPTIMIZER_SLOTS,
     "numeric.optimizer_file.x_describe | for slot, array in zip(SLOTS[kind], _slots(kind, state[name]), strict=False):": _OPTIMIZER_SLOTS,
+    "numeric.layer_specs.x_build | dtype = None": _LAYER_DTYPE,
+    'numeric.layer_specs.x_build | layer = BatchNorm(spec["features"], spec["momentum"], spec["eps"], dtype=None)': _LAYER_DTYPE,
+    'numeric.layer_specs.x_build | layer = BatchNorm(spec["features"], spec["momentum"], spec["eps"], )': _LAYER_DTYPE,
+    'numeric.layer_specs.x_build | layer = LayerNorm(spec["features"], spec["eps"], dtype=None)': _LAYER_DTYPE,
+    'numeric.layer_specs.x_build | layer = LayerNorm(spec["features"], spec["eps"], )': _LAYER_DTYPE,
+    "symbolic.steps.x_elementwise_sections | derivative = sp.Derivative(sp.Function(entry.name)(x), )": _STEPS_ONE_SYMBOL,
 }
