@@ -365,23 +365,23 @@ def test_a_long_unreadable_file_message_is_cut_at_600_characters(tmp_path):
 # ----- what a file gives back: every array bit for bit, every layer, the optimizer -----
 
 
-def trained(seed: int = 0) -> tuple[Model, Adam]:
+def trained(seed: int = 0, dtype: type = np.float64) -> tuple[Model, Adam]:
     """Dense (L2) BatchNorm relu Dropout Dense (L1 on biases) LayerNorm softmax, after two
     Adam steps: moments, running statistics and the dropout generator all moved."""
     model = Model(
         [
-            Dense(2, 4, rng=seed, weight_regularizer_l2=5e-4),
-            BatchNorm(4, momentum=0.25, eps=1e-3),
+            Dense(2, 4, rng=seed, dtype=dtype, weight_regularizer_l2=5e-4),
+            BatchNorm(4, momentum=0.25, eps=1e-3, dtype=dtype),
             ReLU(),
             Dropout(0.25, rng=seed + 7),
-            Dense(4, 3, rng=seed + 1, bias_regularizer_l1=0.125),
-            LayerNorm(3, eps=1e-4),
+            Dense(4, 3, rng=seed + 1, dtype=dtype, bias_regularizer_l1=0.125),
+            LayerNorm(3, eps=1e-4, dtype=dtype),
             Softmax(),
         ],
         loss=CategoricalCrossEntropy(),
     )
     optimizer = Adam(learning_rate=0.01)
-    inputs = np.random.default_rng(seed).standard_normal((8, 2))
+    inputs = np.random.default_rng(seed).standard_normal((8, 2)).astype(dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # two steps do not learn: the stall warning
         model.fit(
@@ -404,8 +404,10 @@ PARAMETERS = {
 }
 
 
-def test_normalisation_dropout_regularisers_and_adam_state_come_back_bit_for_bit(tmp_path):
-    model, optimizer = trained()
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_normalisation_dropout_regularisers_and_adam_state_come_back_bit_for_bit(tmp_path, dtype):
+    model, optimizer = trained(dtype=dtype)
+    assert model.layers[1].running_var.dtype == dtype
     path = tmp_path / "full.npz"
     model.save(path, optimizer=optimizer)
     loaded = Model.load(path)
@@ -432,6 +434,16 @@ def test_normalisation_dropout_regularisers_and_adam_state_come_back_bit_for_bit
         for name in ("weights", "biases"):
             for a, b in zip(mine[name], theirs[name], strict=True):
                 assert a.tobytes() == b.tobytes(), (k, name)
+
+
+def test_a_big_endian_member_is_read_as_native_floats_of_the_same_values(tmp_path):
+    path = saved(tmp_path / "big.npz")
+    contents = members(path)
+    weights = classifier().layers[0].weights
+    rewrite(path, {**contents, "layer0.weights.npy": npy(weights.astype(">f8"))})
+    loaded = Model.load(path).layers[0].weights
+    assert loaded.dtype == np.dtype("float64") and loaded.dtype.isnative
+    assert loaded.tobytes() == weights.tobytes()
 
 
 def test_a_file_saved_without_an_optimizer_loads_without_one(tmp_path):
