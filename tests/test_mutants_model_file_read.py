@@ -617,3 +617,16 @@ def test_names_of_1_to_200_characters_and_widths_up_to_a_million_are_accepted():
         with pytest.raises(model_file._Bad) as error:
             model_file.check_architecture(architecture(loss, inputs))
         assert str(error.value) == message
+
+
+def test_a_missing_file_is_file_not_found_and_a_directory_is_no_model_file(tmp_path):
+    # the caller (the CLI) says "no such file", not "damaged"
+    with pytest.raises(FileNotFoundError) as missing:
+        Model.load(tmp_path / "absent.npz")
+    assert not isinstance(missing.value, ModelFileError)
+    with pytest.raises(FileNotFoundError):
+        classifier().load_weights(tmp_path / "absent.npz")
+    assert refusal(tmp_path) == (
+        f"{tmp_path} is not a readable model file (damaged or not written by Model.save): "
+        f"IsADirectoryError: [Errno 21] Is a directory: '{tmp_path}'"
+    )
