@@ -330,6 +330,14 @@ def test_an_unknown_npy_version_is_refused_naming_member_and_version(tmp_path):
     assert refusal(path) == f"{path}: layer0.weights.npy has .npy version (9, 0)"
 
 
+def test_a_model_file_compressed_with_deflate_loads(tmp_path):
+    path = saved(tmp_path / "deflated.npz")
+    rewrite(path, members(path), zipfile.ZIP_DEFLATED)  # as np.savez_compressed writes
+    with zipfile.ZipFile(path) as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    predicts_as_saved(path)
+
+
 def test_a_member_compressed_otherwise_than_deflate_is_refused_naming_the_method(tmp_path):
     path = saved(tmp_path / "bzip2.npz")
     rewrite(path, members(path), zipfile.ZIP_BZIP2)
