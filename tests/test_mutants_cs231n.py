@@ -298,3 +298,11 @@ def test_a_backward_returning_fewer_gradients_than_arrays_has_the_rest_reported_
     report = check_gradients(short_forward, X, W, B, backward=short_backward)
     assert report.wrong == ["dw", "db"]
     assert report["dw"].diagnosis == "missing: backward neither set nor returned it"
+
+
+def test_sampled_labels_cover_every_class_of_the_last_axis():
+    y = cs231n.example_arguments(softmax_loss, [(40, 4)], np.random.default_rng(1), None)[1]
+    assert sorted(set(y.tolist())) == [0, 1, 2, 3]  # class 0 included
+    # scores (batch, positions, classes): the classes are the last axis
+    x, y = cs231n.example_arguments(softmax_loss, [(6, 2, 4)], np.random.default_rng(1), "onehot")
+    assert x.shape == (6, 2, 4) and y.shape == (6, 4)
