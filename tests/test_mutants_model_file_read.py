@@ -14,6 +14,7 @@ import json
 import os
 import stat
 import struct
+import tracemalloc
 import warnings
 import zipfile
 from pathlib import Path
@@ -452,6 +453,20 @@ def test_a_big_endian_member_is_read_as_native_floats_of_the_same_values(tmp_pat
     loaded = Model.load(path).layers[0].weights
     assert loaded.dtype == np.dtype("float64") and loaded.dtype.isnative
     assert loaded.tobytes() == weights.tobytes()
+
+
+def test_reading_holds_each_array_once(tmp_path):
+    # An 8 MB weight matrix: read into one array of its size, not read then copied (the
+    # peak would be 16 MB); NumPy reports its allocations to tracemalloc.
+    path = saved(tmp_path / "wide.npz", Model([Dense(1000, 1000, rng=0)]))
+    tracemalloc.start()
+    try:
+        _, arrays = model_file.read(path)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert arrays["layer0.weights"].nbytes == 8_000_000 <= held
+    assert peak - held < 4_000_000, (held, peak)
 
 
 def test_a_file_saved_without_an_optimizer_loads_without_one(tmp_path):
