@@ -581,3 +581,155 @@ def test_a_float32_layer_is_run_in_float32():
     s = one(layer)
     assert s.dtype == np.float32 and s.setup.startswith("float32, inputs (5, 4)")
     assert all(a.dtype == np.float64 for a in s.arrays.values())
+
+
+# ----- found by mutation testing: losses, dtypes, two inputs, state -----
+
+
+class Loss_CategoricalCrossentropy:  # noqa: N801 - the nnfs book's naming
+    def forward(self, y_pred, y_true):
+        y = np.eye(y_pred.shape[1])[y_true] if np.ndim(y_true) == 1 else y_true
+        return -np.log(np.sum(y_pred * y, axis=1))
+
+    def backward(self, dvalues, y_true):
+        y = np.eye(dvalues.shape[1])[y_true] if np.ndim(y_true) == 1 else y_true
+        self.dinputs = -y / dvalues / len(dvalues)
+
+
+def test_a_class_named_loss_is_a_loss_whatever_its_targets_are_called():
+    class HingeLoss:
+        def forward(self, scores, y):  # "y" is no target name
+            return np.maximum(0, 1 - scores[range(len(y)), y])
+
+        def backward(self, dvalues, y):
+            self.dinputs = dvalues
+
+    assert objects._is_loss(HingeLoss(), None, None)
+
+
+def test_a_losss_targets_are_the_given_ones_else_sampled_as_its_op_expects():
+    p = np.full((4, 3), 1 / 3)
+    given = np.array([0, 2, 1, 1])
+    assert one(Loss_CategoricalCrossentropy(), p, y_true=given).labels is given
+    assert one(Loss_CategoricalCrossentropy(), p).labels.shape == (
+        4,
+    )  # cross_entropy: class indices
+    onehot = one(Loss_CategoricalCrossentropy(), p, labels="onehot").labels
+    assert onehot.shape == (4, 3) and onehot.sum(axis=1).tolist() == [1.0] * 4
+    assert one(Loss_CategoricalCrossentropy(), labels="onehot").labels.shape == (
+        5,
+        3,
+    )  # sampled predictions too
+    assert one(Loss_CategoricalCrossentropy()).labels.shape == (5,)
+
+
+def test_float_targets_are_float64_for_the_differences_and_the_layers_dtype_for_backward():
+    seen = []
+
+    class Loss_MSE(Loss_CategoricalCrossentropy):  # noqa: N801
+        def forward(self, y_pred, y_true):
+            return np.mean((y_pred - y_true) ** 2, axis=-1)
+
+        def backward(self, dvalues, y_true):
+            seen.append((dvalues.dtype, y_true.dtype))
+            self.dinputs = 2 * (dvalues - y_true) / dvalues.size
+
+    p32 = np.full((4, 3), 0.25, dtype=np.float32)
+    t32 = np.ones((4, 3), dtype=np.float32)
+    s = one(Loss_MSE(), p32, y_true=t32)
+    assert s.labels.dtype == np.float64 and s.dtype == np.float32
+    s.backward(np.ones(4))
+    assert seen[-1] == (np.float32, np.float32)
+    s = one(Loss_MSE(), p32, y_true=np.ones((4, 3)))  # float64 targets, a float32 loss
+    s.backward(np.ones(4))
+    assert seen[-1] == (np.float32, np.float32)
+
+
+def test_the_check_runs_in_the_widest_float_of_inputs_and_parameters_never_in_float16():
+    s = one(Dense(), np.ones((2, 4), dtype=np.float32))  # float64 weights
+    assert s.dtype == np.float64
+    layer = Dense()
+    layer.weights = layer.weights.astype(np.float16)
+    layer.biases = layer.biases.astype(np.float16)
+    assert one(layer).dtype == np.float64
+
+
+def test_the_first_backward_probe_runs_in_the_layers_dtype_with_a_fixed_cotangent():
+    probes = []
+
+    class Recording(Dense):
+        def backward(self, dvalues):
+            probes.append(dvalues.copy())
+            super().backward(dvalues)
+
+    layer = Recording()
+    layer.weights = layer.weights.astype(np.float32)
+    layer.biases = layer.biases.astype(np.float32)
+    one(layer)
+    one(layer)
+    assert len(probes) == 2 and probes[0].dtype == np.float32
+    assert np.array_equal(probes[0], probes[1])
+    assert probes[0][0].tolist() == pytest.approx([0.12573022, -0.13210486, 0.64042265])
+
+
+class ReluGate:
+    """Two inputs (the book's MulLayer shape), a name that suggests an op."""
+
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, dout):
+        return dout * 2, dout * 3
+
+
+def test_a_second_input_is_drawn_on_its_own_and_no_table_op_is_tried_on_two_inputs():
+    s = one(ReluGate())
+    assert list(s.arrays) == ["x", "y"] and s.hints == () and s.layouts == ()
+    assert not np.array_equal(s.arrays["x"], s.arrays["y"])
+    assert s.arrays["y"][0].tolist() == pytest.approx([-1.07246109, -1.90588102, 0.37390326])
+    assert s.gradient_names == {"x": "dx (returned)", "y": "dy (returned)"}
+
+
+def test_a_dropout_layer_is_marked_random_and_checked_with_its_mask_frozen():
+    class Layer_Dropout:  # noqa: N801
+        def __init__(self, rate=0.25):
+            self.rate = 1 - rate
+
+        def forward(self, inputs):
+            self.mask = np.random.binomial(1, self.rate, size=inputs.shape) / self.rate
+            self.output = inputs * self.mask
+
+        def backward(self, dvalues):
+            self.dinputs = dvalues * self.mask
+
+    assert one(Layer_Dropout()).random is True
+    assert one(Dense()).random is False
+    assert check_gradients(Layer_Dropout())
+
+
+def test_a_square_layer_is_read_batch_first_and_a_single_sample_is_taken():
+    s = one(Dense(4, 4), (4, 4))
+    assert s.blocking["inputs"] == 0 and s.layouts[0] == Layout("inputs", "weights", "biases")
+    # one sample, no batch axis: not read as features by batch
+    assert objects._transposed(Runner(Dense(), False), np.ones(4)) is False
+
+
+def test_only_float_arrays_with_axes_and_no_gradient_role_are_noted_as_unchecked():
+    class Leftovers(Dense):
+        def __init__(self):
+            super().__init__()
+            self.dW = np.zeros((4, 3))  # an alias of dweights, left from older code
+            self.counts = np.arange(3)  # integers
+            self.temperature = np.array(2.0)  # 0-d
+
+    assert one(Leftovers()).notes == []
+
+    class Two(Dense):
+        def __init__(self):
+            super().__init__()
+            self.temperature = np.array([2.0])
+            self.offset = np.array([0.5])
+
+    assert one(Two()).notes == [
+        "arrays with no gradient, not checked as parameters: temperature, offset"
+    ]
