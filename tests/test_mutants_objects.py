@@ -733,3 +733,114 @@ def test_only_float_arrays_with_axes_and_no_gradient_role_are_noted_as_unchecked
     assert one(Two()).notes == [
         "arrays with no gradient, not checked as parameters: temperature, offset"
     ]
+
+
+def test_a_gradient_returned_in_a_dict_is_found_under_the_usual_input_and_parameter_keys():
+    g = np.ones(2)
+    for key in ("inputs", "input", "x", "X", "dinputs", "dx"):
+        found = {RETURNED: {}, f"{RETURNED}[{key!r}]": g}
+        assert names_.keys(["a"], {}, found) == {"a": f"<returned>[{key!r}]"}, key
+    found = {RETURNED: {}, f"{RETURNED}['dW']": g}
+    assert names_.keys(["x"], {"W": g}, found)["W"] == "<returned>['dW']"
+
+
+def test_a_parameters_gradient_is_found_under_an_alias_and_an_unknown_one_under_its_own_name():
+    g = np.ones(2)
+    assert names_.keys(["inputs"], {"weights": g}, {"dW": g})["weights"] == "dW"
+    params = {"kernel": g}
+    assert names_.keys(["x"], params, {"dkernel": g})["kernel"] == "dkernel"
+    assert list(params) == ["kernel"]  # kept: it has a gradient
+
+
+def test_an_object_whose_forward_has_no_signature_takes_inputs():
+    class Builtin:
+        forward = staticmethod(max)  # a builtin with no signature to read
+
+        def backward(self, dvalues):
+            return dvalues
+
+    assert Runner(Builtin(), False).inputs == ["inputs"]
+
+    class TargetsOnly:
+        def forward(self, t):  # one parameter, named like targets
+            return t
+
+        def backward(self, dvalues):
+            return dvalues
+
+    runner = Runner(TargetsOnly(), True)
+    assert runner.inputs == ["t"] and not runner.labels_first
+
+
+def test_a_layer_drawing_from_its_own_generator_is_checked_with_it_frozen():
+    class OwnRng:
+        def __init__(self):
+            self.rng = np.random.default_rng(3)
+
+        def forward(self, inputs):
+            self.mask = (self.rng.random(inputs.shape) < 0.5) / 0.5
+            self.output = inputs * self.mask
+
+        def backward(self, dvalues):
+            self.dinputs = dvalues * self.mask
+
+    assert one(OwnRng()).random is True
+    assert check_gradients(OwnRng())
+
+
+def test_a_gradient_accumulated_in_place_into_a_kept_array_is_found():
+    class Accumulates(Dense):
+        def __init__(self):
+            super().__init__()
+            self.dweights = np.full((4, 3), 7.0)  # left from an earlier step
+
+        def backward(self, dvalues):
+            self.dweights += self.inputs.T @ dvalues  # zeroed first by the check
+            self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+            self.dinputs = dvalues @ self.weights.T
+
+    layer = Accumulates()
+    x, g = np.ones((2, 4)), np.ones((2, 3))
+    found = Runner(layer, False).backward((x,), None, g)
+    assert found["dweights"].tolist() == (x.T @ g).tolist()
+    assert check_gradients(Accumulates())
+
+
+def test_a_loss_backward_is_named_when_it_raises_and_given_two_arguments_at_most():
+    class Loss_Broken:  # noqa: N801
+        def forward(self, y_pred, y_true):
+            return np.mean((y_pred - y_true) ** 2, axis=-1)
+
+        def backward(self, dvalues, y_true, extra):
+            self.dinputs = dvalues
+
+    runner = Runner(Loss_Broken(), True)
+    with pytest.raises(CheckError) as refused:
+        runner.backward((np.ones((2, 2)),), np.ones((2, 2)), np.ones(2))
+    said = str(refused.value)
+    assert said.startswith("Loss_Broken.backward raised TypeError: ")
+    assert said.endswith("Loss_Broken.backward() missing 1 required positional argument: 'extra'")
+
+
+def test_a_forward_setting_no_output_names_every_array_it_set_and_ints_become_floats():
+    class TwoArrays:
+        def forward(self, inputs):
+            self.a, self.b = inputs, inputs
+
+        def backward(self, dvalues):
+            pass
+
+    with pytest.raises(CheckError) as refused:
+        Runner(TwoArrays(), False).forward((np.ones(2),), None, {})
+    assert str(refused.value) == (
+        "TwoArrays.forward returned nothing and set no .output (it set .a, .b)"
+    )
+
+    class Counts:
+        def forward(self, inputs):
+            return np.arange(3)
+
+        def backward(self, dvalues):
+            pass
+
+    assert Runner(Counts(), False).forward((np.ones(2),), None, {}).dtype == np.float64
