@@ -165,7 +165,47 @@ _STEPS_ONE_SYMBOL = (
     "symbol: sp.Function(name)(x) has only x, so it is the same Derivative(f(x), x)"
 )
 
+_OR_RATES = (
+    "rates is only tested for truth after the loss branch, and None is as false as the empty dict"
+)
+_OR_RESTORE = "writing the saved contents back into an array that still holds them changes nothing; a read-only array cannot have been changed in place"
+_ON_CALL = "a call of a method not in RESHAPES leaves an attribute not in RESHAPES either, which is no name: None both ways"
+_ON_DINPUTS = "for inputs == 'inputs', f'd{inputs}' is 'dinputs' itself"
+_LO_PARAMS = "_kernel_args puts weights (biases) in params exactly when the layout has them: the default and the other branch give the same ones (zeros)"
+_LO_GAMMA_SHAPE = "gamma and beta of shape (width,) or (1, width) broadcast alike against (batch, width) in the generated kernels, and truth reshapes dgamma to the array's own shape"
+_NEGATIVE_RESHAPE = (
+    "NumPy reads any negative size in reshape as the one unknown dimension, as it reads -1"
+)
+
 EQUIVALENT: dict[str, str] = {
+    "numeric.check.styles.object_runner.xǁRunnerǁbackward | rates = None": _OR_RATES,
+    "numeric.check.styles.object_runner.xǁRunnerǁbackward | before = self.params[name].astype(None)": _ASTYPE_NONE,
+    'numeric.check.styles.object_runner.xǁRunnerǁbackward | updates[f"{UPDATE}{name}"] = (before - value.astype(None)) / RATE': _ASTYPE_NONE,
+    "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable or not np.array_equal(array, content, equal_nan=True):": _OR_RESTORE,
+    "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(None, content, equal_nan=True):": _OR_RESTORE,
+    "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(array, None, equal_nan=True):": _OR_RESTORE,
+    "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(array, content, equal_nan=None):": _OR_RESTORE,
+    "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(array, content, ):": _OR_RESTORE,
+    "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(array, content, equal_nan=False):": _OR_RESTORE,
+    "numeric.check.styles.object_names.x__base_name | node = node.func if (node.func.attr in RESHAPES) or True else node": _ON_CALL,
+    'numeric.check.styles.object_names.x_keys | names[inputs] = "dinputs" if (inputs == "inputs") and False else f"d{inputs}"': _ON_DINPUTS,
+    'numeric.check.styles.object_names.x_keys | names[inputs] = "dinputs" if inputs == "XXinputsXX" else f"d{inputs}"': _ON_DINPUTS,
+    'numeric.check.styles.object_names.x_keys | names[inputs] = "dinputs" if inputs == "INPUTS" else f"d{inputs}"': _ON_DINPUTS,
+    'numeric.check.layer_ops.x_inputs | gamma = params.get("weights", ones).reshape(1, -1) if (layout.weights) or True else ones': _LO_PARAMS,
+    'numeric.check.layer_ops.x_inputs | gamma = params.get("weights", None).reshape(1, -1) if layout.weights else ones': _LO_PARAMS,
+    'numeric.check.layer_ops.x_inputs | gamma = params.get("weights", ).reshape(1, -1) if layout.weights else ones': _LO_PARAMS,
+    'numeric.check.layer_ops.x_inputs | beta = params.get("biases", 0 * ones).reshape(1, -1) if (layout.biases) or True else 0 * ones': _LO_PARAMS,
+    'numeric.check.layer_ops.x_inputs | beta = params.get("biases", None).reshape(1, -1) if layout.biases else 0 * ones': _LO_PARAMS,
+    'numeric.check.layer_ops.x_inputs | beta = params.get("biases", ).reshape(1, -1) if layout.biases else 0 * ones': _LO_PARAMS,
+    'numeric.check.layer_ops.x_inputs | beta = params.get("biases", 0 / ones).reshape(1, -1) if layout.biases else 0 * ones': _LO_PARAMS,
+    'numeric.check.layer_ops.x_inputs | beta = params.get("biases", 1 * ones).reshape(1, -1) if layout.biases else 0 * ones': _LO_PARAMS,
+    'numeric.check.layer_ops.x_inputs | gamma = params.get("weights", ones).reshape(-1) if layout.weights else ones': _LO_GAMMA_SHAPE,
+    'numeric.check.layer_ops.x_inputs | beta = params.get("biases", 0 * ones).reshape(-1) if layout.biases else 0 * ones': _LO_GAMMA_SHAPE,
+    'numeric.check.layer_ops.x_inputs | gamma = params.get("weights", ones).reshape(1, -2) if layout.weights else ones': _NEGATIVE_RESHAPE,
+    'numeric.check.layer_ops.x_inputs | beta = params.get("biases", 0 * ones).reshape(1, -2) if layout.biases else 0 * ones': _NEGATIVE_RESHAPE,
+    'numeric.check.layer_ops.x_inputs | beta = params.get("biases", 0 * ones).reshape(1, -1) if layout.biases else 0 / ones': "0 / ones is 0 * ones: zeros",
+    "numeric.check.layer_ops.x__mask_and_rate | rate = 1 - 1 / scale if scale > 1 else 0.0": "at scale 1 the rate 1 - 1 / scale is 0, the value of the other branch",
+    'numeric.check.layer_ops.x__mask_and_rate | return {"m": kept.astype(None), "r": rate}': _ASTYPE_NONE,
     'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removesuffix("_naive").removeprefix("_fast")': _CS_STEM,
     'numeric.check.styles.cs231n.x__stem | return name.removesuffix("_forward").removeprefix("_naive").removesuffix("_fast")': _CS_STEM,
     'numeric.check.styles.cs231n.x__stem | return name.removeprefix("_forward").removesuffix("_naive").removesuffix("_fast")': _CS_STEM,
