@@ -621,6 +621,8 @@ def test_a_losss_targets_are_the_given_ones_else_sampled_as_its_op_expects():
         3,
     )  # sampled predictions too
     assert one(Loss_CategoricalCrossentropy()).labels.shape == (5,)
+    given = np.array([0, 2, 1, 1, 0])  # targets given, predictions sampled
+    assert one(Loss_CategoricalCrossentropy(), y_true=given).labels is given
 
 
 def test_float_targets_are_float64_for_the_differences_and_the_layers_dtype_for_backward():

@@ -470,7 +470,7 @@ def test_layer_inputs_keep_away_from_zero_with_both_signs():
 
     x = sampling.layer_inputs((200, 5), np.random.default_rng(0))
     assert x.shape == (200, 5)
-    assert 0.1 <= np.abs(x).min() and np.abs(x).max() <= 2.0
+    assert 0.1 <= np.abs(x).min() < 0.2 and 1.9 < np.abs(x).max() <= 2.0  # the whole range
     assert (x < 0).any() and (x > 0).any()
 
 
@@ -497,6 +497,7 @@ def test_each_loss_gets_the_targets_its_table_entry_declares():
     p, t = draw("binary_cross_entropy")
     assert 0.05 <= p.min() and p.max() <= 0.95 and set(np.unique(t)) <= {0.0, 1.0}
     assert t.shape == (6, 4) and t.dtype == np.float64
+    assert t.sum(axis=1).tolist() == [1.0, 2.0, 2.0, 3.0, 2.0, 2.0]  # independent 0/1, not one-hot
     p, t = draw("mean_squared_error")
     assert t.shape == (6, 4) and t.dtype == np.float64 and (t < 0).any() and (p < 0).any()
     p, t = draw("cross_entropy")  # one-hot targets declared: class indices, as nnfs
@@ -504,7 +505,10 @@ def test_each_loss_gets_the_targets_its_table_entry_declares():
     assert draw("cross_entropy", "onehot")[1].shape == (6, 4)
     p, t = draw(None)  # an unrecognised loss: probabilities and one-hot rows
     assert np.allclose(p.sum(axis=1), 1.0) and t.shape == (6, 4)
-    assert 0 < p.min() and p.max() < 1
+    # a softmax of small logits (scale 0.5): no probability near the clip at 0 or 1
+    assert 0.08 < p.min() and p.max() < 0.67
+    many = sampling.loss_inputs("softmax_cross_entropy", (60, 4), np.random.default_rng(0), None)
+    assert sorted(set(many[1].tolist())) == [0, 1, 2, 3]  # class 0 included
     assert draw(None, "indices")[1].shape == (6,)
     assert draw("relu")[1].shape == (6, 4)  # not a loss: as an unrecognised one
 
