@@ -177,7 +177,29 @@ _NEGATIVE_RESHAPE = (
     "NumPy reads any negative size in reshape as the one unknown dimension, as it reads -1"
 )
 
+_DTYPE_NONE = "np.dtype(None) is float64, the dtype written"
+_OB_NOT_TRANSPOSED = "without 2-D weights _transposed returns False (the same weights lookup), so transposed is False here and Layout's default"
+
 EQUIVALENT: dict[str, str] = {
+    "numeric.check.styles.objects.x__dtype | return np.result_type(*dtypes) if dtypes else np.dtype(None)": _DTYPE_NONE,
+    "numeric.check.styles.objects.x__subject | dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(None)": _DTYPE_NONE,
+    "numeric.check.styles.objects.x__layouts | return (Layout(inputs, inputs_transposed=None),)": _OB_NOT_TRANSPOSED,
+    "numeric.check.styles.objects.x__layouts | return (Layout(inputs, ),)": _OB_NOT_TRANSPOSED,
+    "numeric.check.styles.objects.x__subject | names.update(zip(returned, spoken, strict=False))": "strict=None, False or True, or none: the two sequences zipped have the same length (one returned name per returned input; one native array per input)",
+    "numeric.check.styles.objects.x__subject | names.update(zip(returned, spoken, strict=None))": "strict=None, False or True, or none: the two sequences zipped have the same length (one returned name per returned input; one native array per input)",
+    "numeric.check.styles.objects.x__subject | names.update(zip(returned, spoken, ))": "strict=None, False or True, or none: the two sequences zipped have the same length (one returned name per returned input; one native array per input)",
+    "numeric.check.styles.objects.x__subject | arrays = {name: a.astype(np.float64) for name, a in zip(runner.inputs, native, strict=None)}": "strict=None, False or True, or none: the two sequences zipped have the same length (one returned name per returned input; one native array per input)",
+    "numeric.check.styles.objects.x__subject | arrays = {name: a.astype(np.float64) for name, a in zip(runner.inputs, native, )}": "strict=None, False or True, or none: the two sequences zipped have the same length (one returned name per returned input; one native array per input)",
+    "numeric.check.styles.objects.x__subject | arrays = {name: a.astype(np.float64) for name, a in zip(runner.inputs, native, strict=False)}": "strict=None, False or True, or none: the two sequences zipped have the same length (one returned name per returned input; one native array per input)",
+    "numeric.check.styles.objects.x__subject | arrays = {name: a.astype(None) for name, a in zip(runner.inputs, native, strict=True)}": _ASTYPE_NONE,
+    "numeric.check.styles.objects.x__subject | arrays.update({k: v.astype(None) for k, v in runner.params.items()})": _ASTYPE_NONE,
+    "numeric.check.styles.objects.x__subject | labels64 = labels.astype(None) if floats else labels": _ASTYPE_NONE,
+    'numeric.check.styles.objects.x__subject | returned = [n for n in runner.inputs if keys[n].startswith(RETURNED) and "XX[XX" not in keys[n]]': "a dict-returned input takes a spoken name here, but the loop below renames every <returned>[key] input backward()[key]: the names end the same",
+    "numeric.check.sampling.x_layer_inputs | return rng.uniform(0.1, 2.0, shape) / rng.choice([-1.0, 1.0], shape)": "dividing by a sign of +-1 is multiplying by it",
+    "numeric.check.sampling.x_loss_inputs | entry = entries().get(op) if (op) or True else None": "entries().get(None) is None: no op is named None",
+    "numeric.check.sampling.x_loss_inputs | return rng.uniform(0.05, 0.95, shape), rng.integers(0, 2, shape).astype(None)": _ASTYPE_NONE,
+    'numeric.check.sampling.x_loss_inputs | labels = "indices" if targets == "onehot" else "XXonehotXX"': "any label but 'indices' gives one-hot rows: the spelling of the other one is never compared",
+    'numeric.check.sampling.x_loss_inputs | labels = "indices" if targets == "onehot" else "ONEHOT"': "any label but 'indices' gives one-hot rows: the spelling of the other one is never compared",
     "numeric.check.styles.object_runner.xǁRunnerǁbackward | rates = None": _OR_RATES,
     "numeric.check.styles.object_runner.xǁRunnerǁbackward | before = self.params[name].astype(None)": _ASTYPE_NONE,
     'numeric.check.styles.object_runner.xǁRunnerǁbackward | updates[f"{UPDATE}{name}"] = (before - value.astype(None)) / RATE': _ASTYPE_NONE,
