@@ -180,7 +180,14 @@ _NEGATIVE_RESHAPE = (
 _DTYPE_NONE = "np.dtype(None) is float64, the dtype written"
 _OB_NOT_TRANSPOSED = "without 2-D weights _transposed returns False (the same weights lookup), so transposed is False here and Layout's default"
 
+_RA_COPY = "bit_generator.state is built afresh on each read and its setter copies the values into the generator: a shallow copy shares nothing that is later changed"
+
 EQUIVALENT: dict[str, str] = {
+    "numeric.check.randomness.x__generators | values = list(holder.values())": "a dict holder is never itself a generator: dropping it from the values it is searched among loses nothing",
+    "numeric.check.randomness.x__generators | values = list(vars(holder).values())": "NumPy's Generator and RandomState have no __dict__, so a holder read through vars() is never itself a generator",
+    "numeric.check.randomness.x__state | return copy.copy(generator.bit_generator.state)": _RA_COPY,
+    "numeric.check.randomness.x__set_state | generator.bit_generator.state = copy.copy(state)": _RA_COPY,
+    "numeric.check.randomness.x_draws_randomly | frozen.active = None": "frozen.active is only tested for truth, and None is as false as False",
     "numeric.check.styles.objects.x__dtype | return np.result_type(*dtypes) if dtypes else np.dtype(None)": _DTYPE_NONE,
     "numeric.check.styles.objects.x__subject | dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(None)": _DTYPE_NONE,
     "numeric.check.styles.objects.x__layouts | return (Layout(inputs, inputs_transposed=None),)": _OB_NOT_TRANSPOSED,
