@@ -846,3 +846,19 @@ def test_a_forward_setting_no_output_names_every_array_it_set_and_ints_become_fl
             pass
 
     assert Runner(Counts(), False).forward((np.ones(2),), None, {}).dtype == np.float64
+
+
+def test_a_loss_holding_float32_class_weights_gets_float32_predictions():
+    class Loss_WeightedCategoricalCrossentropy:  # noqa: N801
+        def __init__(self):
+            self.class_weights = np.array([1.0, 2.0, 0.5], dtype=np.float32)
+
+        def forward(self, y_pred, y_true):
+            picked = y_pred[range(len(y_pred)), y_true]
+            return -np.log(picked) * self.class_weights[y_true]
+
+        def backward(self, dvalues, y_true):
+            self.dinputs = np.zeros_like(dvalues)
+
+    s = one(Loss_WeightedCategoricalCrossentropy())
+    assert s.dtype == np.float32 and s.setup.startswith("float32, y_pred (5, 3)")
