@@ -590,3 +590,34 @@ def test_argument_layouts_put_weights_in_out_first_unless_the_style_says_out_in(
     assert argument_layouts(["x", "b"], arrays) == (Layout("x"),)
     assert argument_layouts(["b", "x"], arrays) == (Layout("b"),)
     assert argument_layouts(["x"], arrays) == (Layout("x"),)
+
+
+# ----- styles.pick: which way of writing a backward a target is -----
+
+
+def test_each_style_is_picked_from_the_targets_structure_and_anything_else_refused():
+    from numeric.check.errors import CheckError
+    from numeric.check.styles import cs231n, micrograd, objects, pick
+    from tests.corpus.styles import cs231n_layers, micrograd_engine
+
+    class Layer:
+        def forward(self, inputs):
+            self.output = inputs
+
+        def backward(self, dvalues):
+            self.dinputs = dvalues
+
+    assert pick(micrograd_engine.Value) is micrograd  # a class: before the functions
+    assert pick(cs231n_layers.affine_forward) is cs231n
+    assert pick(Layer()) is objects
+    with pytest.raises(CheckError) as refused:
+        pick(Layer)  # the class, not an instance
+    assert str(refused.value) == (
+        "Layer: no forward to check (expected forward/backward methods, a forward function "
+        "with its backward, a micrograd Value class or a torch Function); it has: backward, "
+        "forward"
+    )
+    with pytest.raises(CheckError) as refused:
+        pick(3.5)
+    assert str(refused.value).startswith("float: no forward to check")
+    assert "; it has: " in str(refused.value)  # its public methods, whatever they are
