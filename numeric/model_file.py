@@ -80,7 +80,7 @@ def architecture(model: object) -> dict:
         elif isinstance(layer, Activation):
             name, params = _base_name(layer.entry), _params(layer.entry)
             layers.append({"kind": "activation", "name": name, "params": params})
-            _define_entry(definitions, name)
+            _define_entry(definitions, name, layer.entry)
         elif layer_specs.spec_of(layer) is not None:  # Dropout, BatchNorm, LayerNorm
             layers.append(layer_specs.spec_of(layer))
         else:
@@ -194,12 +194,19 @@ def definition(entry: object) -> dict:
     }
 
 
-def _define_entry(definitions: dict, name: str) -> None:
+def _define_entry(definitions: dict, name: str, used: object | None = None) -> None:
+    """Add the formula of the user-defined op ``name`` to ``definitions``: the entry a
+    layer computes with (``used``), else the table's."""
     from symbolic.ops import BUILT_IN, OPS, Elementwise, Loss
 
-    entry = OPS.get(name)
-    if name in BUILT_IN or name in definitions or entry is None:
+    if name in BUILT_IN or name in definitions:
         return
+    entry = used if used is not None else OPS.get(name)
+    if entry is None:  # a loss undefined since the model was built: no formula to write
+        raise TypeError(
+            f"cannot save the user-defined op {name!r}: it is no longer defined; define it "
+            f"again (symbolic.define) before saving, or the file could not be loaded"
+        )
     if not isinstance(entry, Elementwise | Loss):
         raise TypeError(f"cannot save the user-defined op {name!r}: a {type(entry).__name__}")
     definitions[name] = definition(entry)
@@ -231,17 +238,15 @@ def _redefine(name: str, saved: dict, path: object) -> None:
                 )
     except (ValueError, TypeError, KeyError, SyntaxError, RecursionError) as error:
         raise ModelFileError(f"{path}: cannot define {name!r} as the file says: {error}") from None
-    if definition(OPS[name]) != saved:  # the formula did not survive printing and parsing
+    read_back = definition(OPS[name])
+    if read_back != saved:  # the formula did not survive printing and parsing
         define.undefine(name)
         raise ModelFileError(
-            f"{path}: {name!r} defined from the file reads {_show(definition(OPS.get(name)))}, "
-            f"not {_show(saved)}"
+            f"{path}: {name!r} defined from the file reads {_show(read_back)}, not {_show(saved)}"
         )
 
 
-def _show(saved: dict | None) -> str:
-    if saved is None:
-        return "nothing"
+def _show(saved: dict) -> str:
     options = {k: v for k, v in saved.items() if k not in ("kind", "formula")}
     extra = ", ".join(f"{k}={v}" for k, v in options.items())
     return f"{saved['formula']!r}" + (f" ({extra})" if extra else "")
@@ -452,13 +457,15 @@ def _central_directory(file: object) -> None:
     if at < 0 or len(data) - at < 22:
         raise _Bad("not a zip archive (no end of central directory)")
     entries, directory_size = struct.unpack("<xxxxxxxxxxHI", data[at : at + 16])
-    if (entries == 0xFFFF or directory_size == 0xFFFFFFFF) and at >= 20:
-        locator = data[at - 20 : at]
-        if locator[:4] == b"PK\x06\x07":
-            file.seek(struct.unpack("<Q", locator[8:16])[0])
-            record = file.read(56)
-            if record[:4] == b"PK\x06\x06" and len(record) == 56:
-                entries, directory_size = struct.unpack("<QQ", record[32:48])
+    # zipfile (_EndRecData64) takes the zip64 record's counts whenever a zip64 record and
+    # its locator end just before the end record, whatever the end record says and
+    # wherever the locator points: bound the counts zipfile will use.
+    end = size - len(data) + at  # the end record's offset in the file
+    if end >= 76:
+        file.seek(end - 76)
+        zip64 = file.read(76)  # the record (56 bytes), then its locator (20)
+        if zip64[:4] == b"PK\x06\x06" and zip64[56:60] == b"PK\x06\x07":
+            entries, directory_size = struct.unpack("<QQ", zip64[32:48])
     if entries > MAX_MEMBERS or directory_size > MAX_DIRECTORY_BYTES:
         raise _Bad(
             f"the archive declares {entries:,} members in {directory_size:,} bytes; a model "

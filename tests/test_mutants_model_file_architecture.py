@@ -609,6 +609,22 @@ def test_a_user_defined_op_is_defined_from_its_file_in_a_fresh_op_table(tmp_path
     Model.load(tmp_path / "user.npz")  # defined the same: loaded again
 
 
+def test_an_op_undefined_after_its_layer_was_built_is_saved_as_the_layer_computes_it(tmp_path):
+    # Was: the activation's formula silently left out, and the file refused on loading.
+    model = user_model()
+    define.undefine("soft_m2")
+    assert model_file.architecture(model)["definitions"] == USER_DEFINITIONS
+    # A Loss keeps no entry: with its op gone there is no formula to write, so no file.
+    define.undefine("hinge_m2")
+    with pytest.raises(
+        TypeError,
+        match=r"^cannot save the user-defined op 'hinge_m2': it is no longer defined; define it "
+        r"again \(symbolic.define\) before saving, or the file could not be loaded$",
+    ):
+        model.save(tmp_path / "user.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_file_defining_an_op_otherwise_than_the_process_is_refused_showing_both(tmp_path):
     user_model().save(tmp_path / "user.npz")
     define.undefine("soft_m2")
@@ -629,12 +645,6 @@ def test_a_file_defining_an_op_otherwise_than_the_process_is_refused_showing_bot
     )
 
 
-@pytest.mark.xfail(
-    raises=AttributeError,
-    strict=True,
-    reason="bug: _redefine undefines the op, then calls definition(OPS.get(name)) on None "
-    "for the message; remove this mark once the read-back definition is kept before undefine",
-)
 def test_a_formula_that_reads_back_otherwise_is_refused_and_not_left_defined(tmp_path):
     Model([Dense(2, 2, rng=0), Activation("relu")]).save(tmp_path / "f.npz")
     saved = {"kind": "activation", "formula": "x + x", "h0": "0"}
