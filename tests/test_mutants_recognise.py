@@ -89,6 +89,8 @@ def test_integer_labels_become_one_hot_rows_and_others_keep_their_values():
     column = rc._one_hot(np.array([1, 0]), (2, 1))
     assert column.dtype == np.float64 and column.tolist() == [[1.0], [0.0]]
     assert rc._one_hot(np.array([1, 0]), (2, 2)).tolist() == [[0, 1], [1, 0]]  # two classes
+    # bool labels are classes 1 and 0, not a mask over the rows
+    assert rc._one_hot(np.array([True, False, True]), (3, 2)).tolist() == [[0, 1], [1, 0], [0, 1]]
     # float 0/1 targets in one dimension: values, never indices
     assert rc._one_hot(np.array([1.0, 0.0]), (2, 1)).tolist() == [[1.0], [0.0]]
     soft = rc._one_hot(np.array([[0.25, 0.75]]), (1, 2))

@@ -75,7 +75,7 @@ def name_hints(name: str) -> list[str]:
 def _one_hot(labels: np.ndarray, shape: tuple) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim == 1 and labels.dtype.kind in "iub" and shape[1] > 1:
-        return np.eye(shape[1])[labels]
+        return np.eye(shape[1])[labels.astype(np.intp)]  # bool labels: classes 0/1, not a mask
     return labels.astype(np.float64).reshape(shape)
 
 
