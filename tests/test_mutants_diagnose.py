@@ -512,3 +512,14 @@ def test_the_negative_point_a_value_is_checked_at_is_not_a_use_of_it():
     # a wrong tanh' (1 - t for 1 - t**2) at a < 0: no pattern, and nothing about +=
     report = check_gradients(micrograd_buggy_tanh.Value)
     assert report["a.tanh() (a < 0): a.grad"].diagnosis is None
+
+
+@pytest.mark.parametrize(
+    "factor, text",
+    [(1.0001, "1.0001"), (0.9999, "0.9999"), (1.00001, "1.00001"), (1.01, "1.01"), (2.5, "2.5")],
+)
+def test_a_factor_near_one_is_printed_with_the_digits_that_tell_it_from_one(factor, text):
+    # Was "actual = 1 x expected" for a gradient 1e-4 too large (4 significant digits).
+    expected = np.arange(1.0, 13.0).reshape(4, 3)
+    said = diagnose(expected * factor, expected, 4, 1e-9, 1e-12)
+    assert said == f"off by a constant factor: actual = {text} x expected"

@@ -16,6 +16,15 @@ from typing import Any
 import numpy as np
 
 
+def _factor_text(factor: float) -> str:
+    """``factor`` to 4 significant digits, or as many more as it takes not to read as 1
+    (1.0001, not "1", for a gradient 1e-4 too large)."""
+    digits = 4
+    while float(f"{factor:.{digits}g}") == 1.0 and factor != 1.0 and digits < 17:
+        digits += 1
+    return f"{factor:.{digits}g}"
+
+
 def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
     # Normwise, relative to the largest expected element: robust where elements are ~0.
     scale = float(np.max(np.abs(expected), initial=0.0))
@@ -77,7 +86,7 @@ def diagnose(
     factor = float(np.vdot(actual, expected) / max(np.vdot(expected, expected), 1e-300))
     if close(expected * factor):
         cause = _factor_cause(factor, sizes)
-        return cause or f"off by a constant factor: actual = {factor:.4g} x expected"
+        return cause or f"off by a constant factor: actual = {_factor_text(factor)} x expected"
     if expected.ndim == 2 and expected.shape[0] > 1:
         rows = np.einsum("ij,ij->i", actual, expected) / np.maximum(
             np.einsum("ij,ij->i", expected, expected), 1e-300
@@ -305,8 +314,8 @@ def diagnose_more(
     if s.random and said and (said.startswith("off by a constant") or said.startswith("2x")):
         factor = float(np.vdot(actual, expected) / np.vdot(expected, expected))
         return (
-            f"off by a constant factor: actual = {factor:.4g} x expected; in a random layer, "
-            "the dropout scale 1/p (or 1/(1 - p)) is likely missing or applied twice"
+            f"off by a constant factor: actual = {_factor_text(factor)} x expected; in a random "
+            "layer, the dropout scale 1/p (or 1/(1 - p)) is likely missing or applied twice"
         )
     if s.unit_cotangent and said is None and _used_twice(s, name):
         return (
