@@ -211,8 +211,6 @@ EQUIVALENT: dict[str, str] = {
     "numeric.check.styles.object_runner.xǁRunnerǁbackward | before = self.params[name].astype(None)": _ASTYPE_NONE,
     'numeric.check.styles.object_runner.xǁRunnerǁbackward | updates[f"{UPDATE}{name}"] = (before - value.astype(None)) / RATE': _ASTYPE_NONE,
     "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable or not np.array_equal(array, content, equal_nan=True):": _OR_RESTORE,
-    "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(None, content, equal_nan=True):": _OR_RESTORE,
-    "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(array, None, equal_nan=True):": _OR_RESTORE,
     "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(array, content, equal_nan=None):": _OR_RESTORE,
     "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(array, content, ):": _OR_RESTORE,
     "numeric.check.styles.object_runner.xǁRunnerǁrestore | if array.flags.writeable and not np.array_equal(array, content, equal_nan=False):": _OR_RESTORE,
