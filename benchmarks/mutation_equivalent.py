@@ -387,6 +387,8 @@ EQUIVALENT: dict[str, str] = {
     "numeric.validate.x_as_targets | targets = targets.reshape(-2, 1)": "NumPy 2 reads any negative size in reshape as the one inferred (-2 as -1)",
     "numeric.validate.x_check_finite | row = int(np.argmax(bad.reshape(len(inputs), -2).any(axis=1)))": "NumPy 2 reads any negative size in reshape as the one inferred (-2 as -1)",
     "numeric.model_file.x__central_directory | data = file.read(None)": "the file was just positioned tail bytes before its end, so reading to the end reads the same tail bytes",
+    "numeric.model_file.x__central_directory | zip64 = file.read(None)  # the record (56 bytes), then its locator (20)": "the file was positioned 76 bytes before the end record, which lies within the tail already read: reading on past 76 bytes only adds bytes after the two signatures and counts that are read",
+    "numeric.model_file.x__central_directory | zip64 = file.read(77)  # the record (56 bytes), then its locator (20)": "the file was positioned 76 bytes before the end record, which lies within the tail already read: reading on past 76 bytes only adds bytes after the two signatures and counts that are read",
     "numeric.model_file.x__central_directory | file.seek(1)": "zipfile.ZipFile opened for reading seeks to the end record itself (_EndRecData) and to every member it reads: the position the file is left at is never used",
     "numeric.model_file.x__read_archive | members = dict(zip(names, infos, strict=None))": _MF_ZIP,
     "numeric.model_file.x__read_archive | members = dict(zip(names, infos, ))": _MF_ZIP,

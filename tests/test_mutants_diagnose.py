@@ -523,3 +523,12 @@ def test_a_factor_near_one_is_printed_with_the_digits_that_tell_it_from_one(fact
     expected = np.arange(1.0, 13.0).reshape(4, 3)
     said = diagnose(expected * factor, expected, 4, 1e-9, 1e-12)
     assert said == f"off by a constant factor: actual = {text} x expected"
+
+
+def test_a_factor_is_written_to_four_digits_and_more_only_where_four_read_as_one():
+    from numeric.check.diagnose import _factor_text
+
+    assert _factor_text(1.23456) == "1.235"
+    assert _factor_text(1.00012345) == "1.0001"  # one more digit at a time
+    assert _factor_text(float(np.nextafter(1.0, 2.0))) == "1.0000000000000002"
+    assert _factor_text(1.0) == "1"

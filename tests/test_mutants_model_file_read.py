@@ -652,3 +652,14 @@ def test_a_missing_file_is_file_not_found_and_a_directory_is_no_model_file(tmp_p
         f"{tmp_path} is not a readable model file (damaged or not written by Model.save): "
         f"IsADirectoryError: [Errno 21] Is a directory: '{tmp_path}'"
     )
+
+
+def test_a_zip64_record_at_the_very_start_of_the_file_is_bounded_too(tmp_path):
+    # record (56 bytes) and locator (20) fill the file up to the end record at offset 76:
+    # the earliest place they can be, and zipfile reads them there
+    path = tmp_path / "start.npz"
+    path.write_bytes(zip64_record(30_000, 1_000, 0) + zip64_locator(0) + end_record(5, 316, 0))
+    assert refusal(path) == (
+        f"{path}: the archive declares 30,000 members in 1,000 bytes; a model file has at "
+        f"most 20,001 members"
+    )

@@ -20,8 +20,8 @@ def _factor_text(factor: float) -> str:
     """``factor`` to 4 significant digits, or as many more as it takes not to read as 1
     (1.0001, not "1", for a gradient 1e-4 too large)."""
     digits = 4
-    while float(f"{factor:.{digits}g}") == 1.0 and factor != 1.0 and digits < 17:
-        digits += 1
+    while float(f"{factor:.{digits}g}") == 1.0 and factor != 1.0:  # ends by 17 digits,
+        digits += 1  # which tell every double from every other
     return f"{factor:.{digits}g}"
 
 
