@@ -1,6 +1,6 @@
 """One-line bugs planted by hand where mutmut does not reach, and whether the suite fails.
 
-    python benchmarks/planted_bugs.py            # every bug below (~10 min on 2 cores)
+    python benchmarks/planted_bugs.py            # every bug below (~4 min, 2 idle cores)
     python benchmarks/planted_bugs.py 3 7        # some of them, by number
 
 mutmut (``benchmarks/mutation.py``) mutates code inside functions of the modules it is
@@ -253,7 +253,11 @@ def pytest(work: Path, tests: list[str], home: Path) -> tuple[bool, str]:
         capture_output=True,
         text=True,
     )
-    failed = [line.split(" ")[1] for line in done.stdout.splitlines() if line.startswith("FAILED")]
+    failed = [
+        line.removeprefix("FAILED ").split(" - ")[0]
+        for line in done.stdout.splitlines()
+        if line.startswith("FAILED")
+    ]
     return done.returncode != 0, failed[0] if failed else ""
 
 
