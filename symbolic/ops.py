@@ -357,6 +357,8 @@ def op(name: str) -> Op:
         values = {}
         for item in filter(None, (part.strip() for part in match[2].split(","))):
             key, _, value = item.partition("=")
+            if key.strip() in values:  # not the last one silently
+                raise KeyError(f"{name!r}: {key.strip()} is given twice")
             try:
                 values[key.strip()] = float(value)
             except ValueError:

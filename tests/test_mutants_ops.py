@@ -32,3 +32,17 @@ def test_parameters_are_split_on_commas_and_read_as_key_equals_number():
     assert op("leaky_relu(alpha=0.1,)").params[0][1] == 0.1  # a trailing comma
     with pytest.raises(KeyError, match="parameters are written key=number"):
         op("leaky_relu(alpha=0.1=2)")
+
+
+def test_a_parameterised_name_is_read_with_spaces_and_refused_when_malformed():
+    from symbolic.ops import op
+
+    assert op("leaky_relu( alpha = 0.1 , )").name == "leaky_relu(alpha=0.1)"
+    with pytest.raises(
+        KeyError, match=r"'leaky_relu\(alpha=0.1, alpha=0.2\)': alpha is given twice"
+    ):
+        op("leaky_relu(alpha=0.1, alpha=0.2)")
+    with pytest.raises(
+        KeyError, match=r"'leaky_relu\(alpha==0.1\)': parameters are written key=number"
+    ):
+        op("leaky_relu(alpha==0.1)")
