@@ -7,7 +7,7 @@ comments, never computed by the package. Run by ``python benchmarks/mutation.py`
 import numpy as np
 import pytest
 
-from numeric.losses import Huber, MeanAbsoluteError, MeanSquaredError, SoftmaxCrossEntropy
+from numeric.losses import Huber, Loss, MeanAbsoluteError, MeanSquaredError, SoftmaxCrossEntropy
 
 
 def test_huber_switches_from_quadratic_to_linear_at_delta_1():
@@ -59,3 +59,18 @@ def test_a_user_loss_of_probabilities_refuses_others_with_the_generic_hint():
             loss.forward(np.array([[1.5, -0.5]]), np.array([0]))
     finally:
         undefine("mutants_clipped_log")
+
+
+def test_a_user_loss_on_probabilities_says_the_last_layer_must_give_them():
+    from symbolic import define
+
+    define.define_loss("clipped_square_m", "(p - t)**2", clip=True, targets="binary")
+    try:
+        with pytest.raises(ValueError) as error:
+            Loss("clipped_square_m").forward(np.array([[1.5], [0.2]]), np.array([[1], [0]]))
+    finally:
+        define.undefine("clipped_square_m")
+    assert str(error.value) == (
+        "Loss() needs probabilities in [0, 1], got values from 0 to 1.5: the last layer must "
+        "give probabilities"
+    )
