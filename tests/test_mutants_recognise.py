@@ -311,7 +311,7 @@ WP = np.array([[0.5, -1.0], [2.0, -0.25]])  # no zero
 
 
 def test_an_l2_penalty_is_named_with_its_lambda():
-    note = rc.penalty(WP, 5e-4 * 2 * WP, 1e-7, 1e-12)
+    note = rc.penalty(WP, 0 * WP, 5e-4 * 2 * WP, 1e-7, 1e-12)
     assert note == (
         "the objective with an L2 penalty, lambda = 0.0005 (forward's loss + lambda * sum w^2), "
         "not for forward alone"
@@ -319,14 +319,14 @@ def test_an_l2_penalty_is_named_with_its_lambda():
 
 
 def test_an_l1_penalty_is_named_and_at_zero_weights_the_books_convention_too():
-    note = rc.penalty(WP, 0.01 * np.sign(WP), 1e-7, 1e-12)
+    note = rc.penalty(WP, 0 * WP, 0.01 * np.sign(WP), 1e-7, 1e-12)
     assert note == (
         "the objective with an L1 penalty, lambda = 0.01 (forward's loss + lambda * sum |w|), "
         "not for forward alone"
     )
     zeros = np.array([[0.0, -1.0], [2.0, 0.0]])
     book = 0.01 * np.where(zeros < 0, -1.0, 1.0)  # dL1[w < 0] = -1, +1 elsewhere (0 too)
-    assert rc.penalty(zeros, book, 1e-7, 1e-12) == (
+    assert rc.penalty(zeros, 0 * zeros, book, 1e-7, 1e-12) == (
         "the objective with an L1 penalty, lambda = 0.01 (forward's loss + lambda * sum |w|)"
         + rc.BOOK_AT_ZERO
         + ", not for forward alone"
@@ -335,7 +335,7 @@ def test_an_l1_penalty_is_named_and_at_zero_weights_the_books_convention_too():
 
 def test_both_penalties_at_once_are_fitted_together():
     difference = 0.01 * np.sign(WP) + 1e-3 * 2 * WP
-    assert rc.penalty(WP, difference, 1e-7, 1e-12) == (
+    assert rc.penalty(WP, 0 * WP, difference, 1e-7, 1e-12) == (
         "the objective with an L1+L2 penalty, lambda_L1 = 0.01, lambda_L2 = 0.001 "
         "(forward's loss + lambda_L1 * sum |w| + lambda_L2 * sum w^2), not for forward alone"
     )
@@ -344,39 +344,40 @@ def test_both_penalties_at_once_are_fitted_together():
 def test_what_no_penalty_explains_is_not_called_one():
     # a negative lambda (the gradient of a reward), a difference of another shape of w,
     # a sum of penalties with one negative strength, and a residual over the bound
-    assert rc.penalty(WP, -5e-4 * 2 * WP, 1e-7, 1e-12) is None
-    assert rc.penalty(WP, 1e-3 * WP**3, 1e-7, 1e-12) is None
-    assert rc.penalty(WP, 0.01 * np.sign(WP) - 1e-3 * 2 * WP, 1e-7, 1e-12) is None
+    assert rc.penalty(WP, 0 * WP, -5e-4 * 2 * WP, 1e-7, 1e-12) is None
+    assert rc.penalty(WP, 0 * WP, 1e-3 * WP**3, 1e-7, 1e-12) is None
+    assert rc.penalty(WP, 0 * WP, 0.01 * np.sign(WP) - 1e-3 * 2 * WP, 1e-7, 1e-12) is None
     off = 5e-4 * 2 * WP
-    off[0, 0] += 1e-4  # bound 1e-12 + 1e-7 * max(|difference|, |w|) = 2e-7
-    assert rc.penalty(WP, off, 1e-7, 1e-12) is None
-    assert rc.penalty(WP, off, 1e-4, 1e-12) is not None  # bound 2e-4: within it
+    off[0, 0] += 1e-4  # bound 1e-12 + rtol * max|expected + fitted|, expected 2: 2e-7
+    expected = np.full_like(WP, 2.0)
+    assert rc.penalty(WP, expected, off, 1e-7, 1e-12) is None
+    assert rc.penalty(WP, expected, off, 1e-4, 1e-12) is not None  # bound 2e-4: within it
     # an empty w: only the absolute tolerance bounds it, and nothing is fitted
-    assert rc.penalty(np.zeros((0, 2)), np.zeros((0, 2)), 1e-7, 1e-12) is None
+    assert rc.penalty(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros((0, 2)), 1e-7, 1e-12) is None
 
 
 def test_no_difference_is_no_penalty_and_a_residual_at_the_bound_is_within_it():
-    assert rc.penalty(WP, np.zeros_like(WP), 1e-7, 1e-12) is None  # lambda 0: no penalty
+    assert rc.penalty(WP, 0 * WP, np.zeros_like(WP), 1e-7, 1e-12) is None  # lambda 0: no penalty
     # w = (1, 2, 3): L2's direction (2, 4, 6), lambda 0.5 exactly; the rest, (0.25, -0.5,
     # 0.25), is orthogonal to w and to L1's (1, 1, 1), so the residual is exactly 0.5: at
     # the bound (atol 0.5), accepted
     w, difference = np.array([[1.0, 2.0, 3.0]]), np.array([[1.25, 1.5, 3.25]])
-    assert rc.penalty(w, difference, 0.0, 0.5) == (
+    assert rc.penalty(w, 0 * w, difference, 0.0, 0.5) == (
         "the objective with an L2 penalty, lambda = 0.5 (forward's loss + lambda * sum w^2), "
         "not for forward alone"
     )
-    assert rc.penalty(w, difference, 0.0, 0.4999) is None
+    assert rc.penalty(w, 0 * w, difference, 0.0, 0.4999) is None
 
 
 def test_the_l1_fit_at_zero_is_tried_only_where_some_weight_is_zero():
     # all-zero weights: L2's direction is 0 and the table's L1 too; only the book's +1
-    assert rc.penalty(np.zeros((2, 2)), np.full((2, 2), 0.5), 1e-7, 1e-12) == (
+    assert rc.penalty(np.zeros((2, 2)), np.zeros((2, 2)), np.full((2, 2), 0.5), 1e-7, 1e-12) == (
         "the objective with an L1 penalty, lambda = 0.5 (forward's loss + lambda * sum |w|)"
         + rc.BOOK_AT_ZERO
         + ", not for forward alone"
     )
     # without a zero, +1 everywhere is no L1 gradient of w
-    assert rc.penalty(np.abs(WP), np.full((2, 2), 0.5) + 1e-3 * WP, 1e-7, 1e-12) is None
+    assert rc.penalty(np.abs(WP), 0 * WP, np.full((2, 2), 0.5) + 1e-3 * WP, 1e-7, 1e-12) is None
 
 
 def test_a_penalty_gradient_has_lambda_one_and_the_weights_shape():
@@ -623,3 +624,14 @@ def test_each_style_is_picked_from_the_targets_structure_and_anything_else_refus
         pick(3.5)
     assert str(refused.value).startswith("float: no forward to check")
     assert "; it has: " in str(refused.value)  # its public methods, whatever they are
+
+
+def test_a_random_error_is_not_excused_as_a_penalty_because_the_weights_are_large():
+    # Was: the bound scaled with max|w|; with weights of 300 a random error of 0.7 % of
+    # the gradient was "an L2 penalty, lambda = 4.4e-07" and the check passed.
+    rng = np.random.default_rng(5)
+    w = 300 * rng.standard_normal((4, 3))
+    expected = rng.standard_normal((4, 3)) / 4
+    error = 7e-3 * np.abs(expected).max() * rng.standard_normal((4, 3))
+    assert rc.penalty(w, expected, error, 1e-5, 1e-10) is None
+    assert rc.penalty(w, expected, 4.4e-7 * 2 * w, 1e-5, 1e-10) is not None  # a true L2

@@ -111,3 +111,27 @@ def test_the_right_formula_is_accepted_where_its_terms_cancel():
     right derivative."""
     result = check_formula("gelu", GELU_PRIME)
     assert result.equal, result
+
+
+class NoisyDense(Dense):
+    """Weights of about 300 and a random error of 0.7 % in dweights: no penalty's gradient."""
+
+    def __init__(self, dtype, seed):
+        super().__init__(dtype)
+        self.weights = (self.weights * 300).astype(dtype)
+        self.seed = seed
+
+    def backward(self, dvalues):
+        super().backward(dvalues)
+        noise = np.random.default_rng([self.seed, 7]).standard_normal(self.dweights.shape)
+        error = 7e-3 * np.abs(self.dweights).max() * noise
+        self.dweights = (self.dweights + error).astype(dvalues.dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_random_error_is_not_excused_as_a_penalty_for_large_weights(dtype):
+    # Was: the penalty fit's bound scaled with max|w|, and both dtypes failed this test
+    # (random errors like these passed as "an L2 penalty, lambda = 4.4e-07").
+    for seed in range(10):
+        report = check_gradients(NoisyDense(dtype, seed), inputs(dtype) * 0.1)
+        assert report.wrong == ["dweights"], str(report)

@@ -82,6 +82,10 @@ def check_gradients(
     return Report(name, None, setup, tuple(checks), tuple(notes), style.NAME)
 
 
+def _kernel_rtol(s: Subject) -> float:
+    return KERNEL_RTOL[np.dtype(s.dtype) if s.dtype in RTOL else np.dtype(np.float64)]
+
+
 def _tolerances(dtype: np.dtype) -> tuple[float, float]:
     dtype = dtype if dtype in RTOL else np.dtype(np.float64)
     return RTOL[dtype], ATOL[dtype]
@@ -132,9 +136,8 @@ def _compare_one(s: Subject, name, array, g, actual, kernel_truth, op) -> list[C
     comparisons = []
     if name in kernel_truth:
         expected = np.broadcast_to(kernel_truth[name], array.shape)
-        kernel_rtol = KERNEL_RTOL[np.dtype(s.dtype) if s.dtype in RTOL else np.dtype(np.float64)]
         against = f"the `{op}` kernel"
-        comparisons.append(compare(actual, expected, against, batch, kernel_rtol, atol))
+        comparisons.append(compare(actual, expected, against, batch, _kernel_rtol(s), atol))
     if name in kernel_truth and array.size > differences.ELEMENTWISE_MAX:
         # the kernel gives every element; differences along random directions confirm it cheaply
         expected, how = None, ""
@@ -201,7 +204,10 @@ def _explain(s: Subject, name, array, g, actual, check, op, rtol, atol) -> Gradi
     # A parameter of a layer: an L1/L2 penalty inside its gradient? Only where a fitted
     # lambda has elements to explain (one number is always some multiple of another).
     if name in s.parameters and array.size >= PENALTY_MIN_SIZE:
-        convention = penalty(array, value - expected, rtol, atol)
+        # held to the tolerance of the comparison it must turn: the kernel's, when known
+        if reference.against == f"the `{op}` kernel":
+            rtol = _kernel_rtol(s)
+        convention = penalty(array, expected, value - expected, rtol, atol)
         if convention:
             return GradientCheck(check.name, check.comparisons, convention)
     said = diagnose_more(s, name, value, expected, g, _batch(s), op, _rule(op), rtol, atol)
