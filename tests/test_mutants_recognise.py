@@ -635,3 +635,14 @@ def test_a_random_error_is_not_excused_as_a_penalty_because_the_weights_are_larg
     error = 7e-3 * np.abs(expected).max() * rng.standard_normal((4, 3))
     assert rc.penalty(w, expected, error, 1e-5, 1e-10) is None
     assert rc.penalty(w, expected, 4.4e-7 * 2 * w, 1e-5, 1e-10) is not None  # a true L2
+
+
+def test_the_penalty_fit_is_bounded_by_the_gradient_it_makes_not_by_its_parts():
+    # expected = -fitted: the kernel's gradient plus the penalty is 0, so the bound is
+    # atol alone; an error of 1e-6 is over it (with expected - fitted, or a floor of 1,
+    # the bound would be 4e-4 or 0.1)
+    fitted = 5e-4 * 2 * WP
+    difference = fitted.copy()
+    difference[0, 0] += 1e-6
+    assert rc.penalty(WP, -fitted, difference, 0.1, 1e-12) is None
+    assert rc.penalty(WP, -fitted, fitted, 0.1, 1e-12) is not None

@@ -240,9 +240,9 @@ def penalty(
     """
     from numeric.kernels import kernels
 
-    def within(fitted: np.ndarray) -> bool:
-        residual = float(np.max(np.abs(difference - fitted), initial=0.0))
-        return residual <= atol + rtol * float(np.max(np.abs(expected + fitted), initial=0.0))
+    def within(fitted: np.ndarray) -> bool:  # fitted along a nonzero direction: not empty
+        residual = float(np.max(np.abs(difference - fitted)))
+        return residual <= atol + rtol * float(np.max(np.abs(expected + fitted)))
 
     candidates = []  # (label, direction, how L1 is taken at 0)
     for name, label in PENALTIES:
