@@ -200,13 +200,8 @@ REPORT = HERE / "mutation_report.md"
 KILLED = {"killed", "timeout", "caught by type check"}
 
 
-def snapshot(into: Path) -> str:
-    """The last commit's files in ``into``, with the working tree's mutation tests and
-    this runner over them (they may be new); the commit's hash.
-
-    The committed state, not the working tree: others' unfinished edits there may fail
-    the tests that mutmut needs to pass before it mutates anything.
-    """
+def last_commit(into: Path) -> str:
+    """The last commit's files in ``into``; the commit's hash."""
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         cwd=ROOT,
@@ -216,6 +211,17 @@ def snapshot(into: Path) -> str:
     ).stdout.strip()
     archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return commit
+
+
+def snapshot(into: Path) -> str:
+    """The last commit's files in ``into``, with the working tree's mutation tests and
+    this runner over them (they may be new); the commit's hash.
+
+    The committed state, not the working tree: others' unfinished edits there may fail
+    the tests that mutmut needs to pass before it mutates anything.
+    """
+    commit = last_commit(into)
     for own in [*ROOT.glob("tests/test_mutants_*.py"), *ROOT.glob("benchmarks/mutation*.py")]:
         (into / own.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(own, into / own.relative_to(ROOT))

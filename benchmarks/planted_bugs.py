@@ -18,15 +18,17 @@ pass, the whole suite runs, so "missed" means the whole suite passed. Results go
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-REPORT = Path(__file__).resolve().parent / "planted_bugs.md"
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from mutation import environment, last_commit  # noqa: E402 - the same snapshot and $HOME
+
+REPORT = HERE / "planted_bugs.md"
 
 # (file, the line as it is, the line with the bug, what the bug is, tests to try first)
 BUGS: list[tuple[str, str, str, str, list[str]]] = [
@@ -244,12 +246,12 @@ BUGS: list[tuple[str, str, str, str, list[str]]] = [
 ]
 
 
-def pytest(work: Path, tests: list[str], home: Path) -> tuple[bool, str]:
+def pytest(work: Path, tests: list[str]) -> tuple[bool, str]:
     """Whether ``tests`` fail in ``work``, and the first failure's name."""
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
         cwd=work,
-        env=dict(os.environ, HOME=str(home), HYPOTHESIS_PROFILE="ci"),
+        env=environment(work),
         capture_output=True,
         text=True,
     )
@@ -269,9 +271,9 @@ def plant(work: Path, bug: tuple) -> dict:
     (work / path).write_text(source.replace(old, new))
     start = time.perf_counter()
     try:
-        caught, test = pytest(work, tests, work / "home")
+        caught, test = pytest(work, tests)
         if not caught:  # the suite as CI runs it
-            caught, test = pytest(work, ["tests", "symbolic", "numeric"], work / "home")
+            caught, test = pytest(work, ["tests", "symbolic", "numeric"])
     finally:
         (work / path).write_text(source)
     verdict = f"caught by `{test}`" if caught else "**missed**: the whole suite passed"
@@ -280,15 +282,10 @@ def plant(work: Path, bug: tuple) -> dict:
 
 def main(argv: list[str]) -> int:
     chosen = [int(k) for k in argv] if argv else range(len(BUGS))
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     rows = []
     with tempfile.TemporaryDirectory(prefix="planted-") as folder:
         work = Path(folder)
-        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True)
-        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
-        (work / "home").mkdir()
+        commit = last_commit(work)
         for k in chosen:
             row = plant(work, BUGS[k])
             rows.append((k, row))

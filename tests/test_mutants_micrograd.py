@@ -64,6 +64,18 @@ class Value:
             v._backward()
 
 
+def power(self, other):
+    """micrograd's ``__pow__``, for a number or (here) a ``Value`` exponent."""
+    e = other.data if isinstance(other, Value) else other
+    out = type(self)(self.data**e, (self,))
+
+    def _backward():
+        self.grad += e * self.data ** (e - 1) * out.grad
+
+    out._backward = _backward
+    return out
+
+
 class WithTanh(Value):
     def tanh(self):
         t = math.tanh(self.data)
@@ -396,15 +408,7 @@ def test_an_op_whose_data_is_an_int_is_read_as_float64():
 
 def test_a_value_exponent_is_tried_only_where_the_forward_gives_a_finite_real_number():
     class Powers(Value):
-        def __pow__(self, other):
-            e = other.data if isinstance(other, Value) else other
-            out = type(self)(self.data**e, (self,))
-
-            def _backward():
-                self.grad += e * self.data ** (e - 1) * out.grad
-
-            out._backward = _backward
-            return out
+        __pow__ = power
 
     class ArrayPowers(Powers):
         def __pow__(self, other):
@@ -460,14 +464,7 @@ class Fragile(WithTanh):
 
     def __pow__(self, other):
         self._fail("__pow__")
-        e = other.data if isinstance(other, Value) else other
-        out = type(self)(self.data**e, (self,))
-
-        def _backward():
-            self.grad += e * self.data ** (e - 1) * out.grad
-
-        out._backward = _backward
-        return out
+        return power(self, other)
 
     def __neg__(self):
         self._fail("__neg__")

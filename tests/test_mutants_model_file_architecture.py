@@ -115,6 +115,12 @@ def rewrite(path: Path, change: dict) -> Path:
     return write(path, architecture, arrays)
 
 
+def relu_file(path: Path, change: dict) -> Path:
+    """A saved 2-2 relu model, with fields of its architecture replaced."""
+    Model([Dense(2, 2, rng=0), Activation("relu")]).save(path)
+    return rewrite(path, change)
+
+
 def load_refused(path: Path) -> str:
     """The message of the ``ModelFileError`` loading ``path`` gives, without the path."""
     with pytest.raises(ModelFileError) as error:
@@ -646,9 +652,8 @@ def test_a_file_defining_an_op_otherwise_than_the_process_is_refused_showing_bot
 
 
 def test_a_formula_that_reads_back_otherwise_is_refused_and_not_left_defined(tmp_path):
-    Model([Dense(2, 2, rng=0), Activation("relu")]).save(tmp_path / "f.npz")
     saved = {"kind": "activation", "formula": "x + x", "h0": "0"}
-    rewrite(
+    relu_file(
         tmp_path / "f.npz",
         {"layers": [dense(2, 2), act("twice_m2")], "definitions": {"twice_m2": saved}},
     )
@@ -659,9 +664,8 @@ def test_a_formula_that_reads_back_otherwise_is_refused_and_not_left_defined(tmp
 
 
 def test_a_formula_the_parser_refuses_is_refused_naming_the_op(tmp_path):
-    Model([Dense(2, 2, rng=0), Activation("relu")]).save(tmp_path / "f.npz")
     saved = {"kind": "loss", "formula": "p + y", "clip": False, "targets": "real"}
-    rewrite(
+    relu_file(
         tmp_path / "f.npz",
         {"loss": "stray_m2", "loss_class": None, "definitions": {"stray_m2": saved}},
     )
@@ -672,9 +676,8 @@ def test_a_formula_the_parser_refuses_is_refused_naming_the_op(tmp_path):
 
 
 def test_an_unstable_user_op_loads_without_its_definition_warning(tmp_path):
-    Model([Dense(2, 2, rng=0), Activation("relu")]).save(tmp_path / "e.npz")
     saved = {"kind": "activation", "formula": "exp(x)", "h0": "0"}
-    rewrite(
+    relu_file(
         tmp_path / "e.npz",
         {"layers": [dense(2, 2), act("exp_m2")], "definitions": {"exp_m2": saved}},
     )

@@ -82,6 +82,11 @@ def check_gradients(
     return Report(name, None, setup, tuple(checks), tuple(notes), style.NAME)
 
 
+def _kernel_label(op: str | None) -> str:
+    """What a comparison with ``op``'s kernel is called (``Comparison.against``)."""
+    return f"the `{op}` kernel"
+
+
 def _kernel_rtol(s: Subject) -> float:
     return KERNEL_RTOL[np.dtype(s.dtype) if s.dtype in RTOL else np.dtype(np.float64)]
 
@@ -136,7 +141,7 @@ def _compare_one(s: Subject, name, array, g, actual, kernel_truth, op) -> list[C
     comparisons = []
     if name in kernel_truth:
         expected = np.broadcast_to(kernel_truth[name], array.shape)
-        against = f"the `{op}` kernel"
+        against = _kernel_label(op)
         comparisons.append(compare(actual, expected, against, batch, _kernel_rtol(s), atol))
     if name in kernel_truth and array.size > differences.ELEMENTWISE_MAX:
         # the kernel gives every element; differences along random directions confirm it cheaply
@@ -205,7 +210,7 @@ def _explain(s: Subject, name, array, g, actual, check, op, rtol, atol) -> Gradi
     # lambda has elements to explain (one number is always some multiple of another).
     if name in s.parameters and array.size >= PENALTY_MIN_SIZE:
         # held to the tolerance of the comparison it must turn: the kernel's, when known
-        if reference.against == f"the `{op}` kernel":
+        if reference.against == _kernel_label(op):
             rtol = _kernel_rtol(s)
         convention = penalty(array, expected, value - expected, rtol, atol)
         if convention:
